@@ -1,0 +1,79 @@
+# ipcity - build, run and test.  See README.md.
+#
+#   make          build build/ipcity
+#   make run      install missing packages, build, start the server (SQLite, demo region)
+#   make test     install missing packages, build, run every test (unit, API, sanitizers)
+#   make asan     build with AddressSanitizer + UBSan into build/asan and run the suite there
+#   make bench    benchmarks (wrk, import, search); never part of make test
+#   make clean
+
+CC ?= gcc
+PKGS := libmicrohttpd jansson sqlite3 libsodium libxml-2.0 libzip xlsxwriter libpq
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BUILD ?= build
+CSTD := -std=c17 -D_GNU_SOURCE
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2 -Wvla
+OPT ?= -O2 -g
+SAN ?=
+CFLAGS_ALL := $(CSTD) $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm $(SAN)
+
+SRCS := $(sort $(wildcard src/*/*.c))
+MAIN_SRC := src/cli/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test unit api asan bench clean deps web
+
+all: $(BUILD)/ipcity
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libipcity.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ipcity: $(MAIN_OBJ) $(BUILD)/libipcity.a
+	$(CC) $(OPT) $^ -o $@ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libipcity.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka) $< -o $@ $(BUILD)/libipcity.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+
+web:
+	@scripts/web.sh
+
+run: deps all web
+	@mkdir -p var
+	$(BUILD)/ipcity serve --init-demo
+
+unit: $(UNIT_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit web
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
+	@tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
+	@IPCITY_SUITES=asan tests/run.sh
+
+bench: deps all
+	@bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,40 @@
+/*
+ * cli.h - shared pieces of the subcommands (one file per command group).
+ * Each command is `int cmd_X(int argc, char **argv)` returning the exit
+ * status; argv[0] is the command name.
+ */
+#ifndef IPC_CLI_H
+#define IPC_CLI_H
+
+#include "../base/err.h"
+#include "../records/rec.h"
+#include "../store/store.h"
+
+/* Prints e to stderr, Chinese first then English, with its items. */
+void cli_error(const err *e);
+/* Opens the configured database and applies migrations; NULL on error
+ * (already printed). */
+store *cli_open_db(void);
+/* The actor of command-line work: the local operator, as administrator. */
+const rec_actor *cli_actor(void);
+/* True when argv[i] is --help/-h; prints usage and the caller exits 0. */
+int cli_wants_help(int argc, char **argv, const char *usage);
+/* Finds "--name VALUE" or "--name=VALUE" in argv (removing nothing);
+ * returns the value or NULL. */
+const char *cli_opt(int argc, char **argv, const char *name);
+/* True when the flag "--name" is present. */
+int cli_flag(int argc, char **argv, const char *name);
+/* Positional arguments (not options, not option values) after argv[0]. */
+int cli_positionals(int argc, char **argv, const char **out, int max, const char *const *valued);
+
+int cmd_serve(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+
+#endif

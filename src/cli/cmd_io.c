@@ -1,0 +1,182 @@
+/* cmd_io.c - `ipcity import` and `ipcity export`. */
+#include "cli.h"
+
+#include "../base/buf.h"
+#include "../import/table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *import_usage =
+    "用法 Usage: ipcity import [--type TYPE] [--format csv|xlsx] [--report FILE] FILE...\n"
+    "  导入 CSV（UTF-8 或 GB18030）或 XLSX 文件；每个文件要么全部导入，要么完全不导入。\n"
+    "  Imports CSV (UTF-8 or GB18030) or XLSX files; each file lands whole or not at all.\n"
+    "  --type TYPE     记录类型（如 entities）；省略时按表头识别 / record type; guessed from the header when omitted\n"
+    "  --format F      强制格式 / force the format (csv, xlsx); default: detected\n"
+    "  --report FILE   错误报告 CSV（默认 import-errors.csv）/ CSV of rejected rows (default import-errors.csv)\n"
+    "  全部文件导入成功时退出码为 0 / exits 0 only when every file landed.\n";
+
+static void write_report_rows(FILE *fp, const char *fname, const err *e)
+{
+    buf b = BUF_INIT;
+    if (!e->items) {
+        buf_csv_field(&b, fname);
+        buf_printf(&b, ",%ld,%ld,", e->row, e->col);
+        buf_csv_field(&b, e->field ? e->field : "");
+        buf_putc(&b, ',');
+        buf_csv_field(&b, e->code ? e->code : "");
+        buf_putc(&b, ',');
+        buf_csv_field(&b, err_msg(e, LANG_ZH));
+        buf_putc(&b, ',');
+        buf_csv_field(&b, err_msg(e, LANG_EN));
+        buf_puts(&b, "\r\n");
+    }
+    size_t i;
+    json_t *it;
+    json_array_foreach(e->items, i, it)
+    {
+        buf_csv_field(&b, fname);
+        buf_printf(&b, ",%lld,%lld,", (long long)json_integer_value(json_object_get(it, "row")),
+                   (long long)json_integer_value(json_object_get(it, "column")));
+        const char *f = json_string_value(json_object_get(it, "field"));
+        buf_csv_field(&b, f ? f : "");
+        buf_putc(&b, ',');
+        buf_csv_field(&b, json_string_value(json_object_get(it, "code")));
+        buf_putc(&b, ',');
+        buf_csv_field(&b, json_string_value(json_object_get(it, "message_zh")));
+        buf_putc(&b, ',');
+        buf_csv_field(&b, json_string_value(json_object_get(it, "message_en")));
+        buf_puts(&b, "\r\n");
+    }
+    fwrite(b.s ? b.s : "", 1, b.len, fp);
+    buf_free(&b);
+}
+
+static int import_one(store *db, const char *path, const char *type, tab_format fmt, FILE **report, const char *report_path)
+{
+    err e = ERR_INIT;
+    tab_reader *r = NULL;
+    const rec_type *t = type ? rec_find(type) : NULL;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    json_t *rep = NULL;
+    int rc = -1;
+    if (type && !t) {
+        err_set(&e, 400, "import.type", "未知的记录类型“%s”", "Unknown record type \"%s\"", type, type);
+        goto done;
+    }
+    if (!t) {
+        char **cells;
+        size_t n;
+        if (tab_open_file(path, fmt, &r, &e)) goto done;
+        int got = tab_next(r, &cells, &n, &e);
+        if (got < 0) goto done;
+        t = got ? rec_guess_type(cells, n) : NULL;
+        tab_close(r);
+        r = NULL;
+        if (!t) {
+            err_set(&e, 422, "import.unknown_format", "无法识别文件“%s”的内容类型，请用 --type 指定", "Cannot tell what file \"%s\" holds; give --type",
+                    base, base);
+            goto done;
+        }
+    }
+    if (tab_open_file(path, fmt, &r, &e) || rec_import(db, t, cli_actor(), r, base, &rep, &e)) goto done;
+    printf("%s：已导入 %s，%lld 行（新增 %lld，更新 %lld，未变 %lld；编码 %s）\n"
+           "%s: imported into %s, %lld rows (%lld created, %lld updated, %lld unchanged; encoding %s)\n",
+           base, t->zh, (long long)json_integer_value(json_object_get(rep, "rows")),
+           (long long)json_integer_value(json_object_get(rep, "created")), (long long)json_integer_value(json_object_get(rep, "updated")),
+           (long long)json_integer_value(json_object_get(rep, "unchanged")), json_string_value(json_object_get(rep, "encoding")),
+           base, t->path, (long long)json_integer_value(json_object_get(rep, "rows")),
+           (long long)json_integer_value(json_object_get(rep, "created")), (long long)json_integer_value(json_object_get(rep, "updated")),
+           (long long)json_integer_value(json_object_get(rep, "unchanged")), json_string_value(json_object_get(rep, "encoding")));
+    rc = 0;
+done:
+    if (rc) {
+        if (!e.file) err_at(&e, base, 0, 0, NULL);
+        cli_error(&e);
+        if (!*report) {
+            *report = fopen(report_path, "w");
+            if (*report) fputs("\xEF\xBB\xBF文件 file,行 row,列 column,字段 field,代码 code,说明,message\r\n", *report);
+        }
+        if (*report) write_report_rows(*report, base, &e);
+    }
+    json_decref(rep);
+    tab_close(r);
+    err_clear(&e);
+    return rc;
+}
+
+int cmd_import(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv, import_usage)) return 0;
+    static const char *const valued[] = {"--type", "--format", "--report", NULL};
+    const char *files[256];
+    int n = cli_positionals(argc, argv, files, 256, valued);
+    if (n < 1 || n > 256) {
+        fputs(import_usage, stderr);
+        return 2;
+    }
+    const char *fs = cli_opt(argc, argv, "--format");
+    tab_format fmt = !fs ? TAB_AUTO : !strcmp(fs, "csv") ? TAB_CSV : !strcmp(fs, "xlsx") ? TAB_XLSX : (tab_format)-1;
+    if ((int)fmt < 0) {
+        fprintf(stderr, "错误：未知格式 %s\nerror: unknown format %s\n", fs, fs);
+        return 2;
+    }
+    const char *report_path = cli_opt(argc, argv, "--report") ? cli_opt(argc, argv, "--report") : "import-errors.csv";
+    store *db = cli_open_db();
+    if (!db) return 1;
+    FILE *report = NULL;
+    int failed = 0;
+    for (int i = 0; i < n; i++)
+        if (import_one(db, files[i], cli_opt(argc, argv, "--type"), fmt, &report, report_path)) failed++;
+    if (report) {
+        fclose(report);
+        fprintf(stderr, "错误报告 error report: %s\n", report_path);
+    }
+    store_close(db);
+    return failed ? 1 : 0;
+}
+
+static const char *export_usage =
+    "用法 Usage: ipcity export TYPE [--format csv|xlsx] [--out FILE] [--lang zh|en]\n"
+    "  导出一种记录（如 entities）的全部有效记录。/ Exports every live record of TYPE (e.g. entities).\n";
+
+int cmd_export(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv, export_usage)) return 0;
+    static const char *const valued[] = {"--format", "--out", "--lang", NULL};
+    const char *pos[1] = {NULL};
+    if (cli_positionals(argc, argv, pos, 1, valued) != 1) {
+        fputs(export_usage, stderr);
+        return 2;
+    }
+    const rec_type *t = rec_find(pos[0]);
+    if (!t || (t->flags & REC_INTERNAL)) {
+        fprintf(stderr, "错误：未知的记录类型“%s”\nerror: unknown record type \"%s\"\n", pos[0], pos[0]);
+        return 2;
+    }
+    const char *fmt = cli_opt(argc, argv, "--format") ? cli_opt(argc, argv, "--format") : "csv";
+    const char *out = cli_opt(argc, argv, "--out");
+    const char *lg = cli_opt(argc, argv, "--lang");
+    store *db = cli_open_db();
+    if (!db) return 1;
+    err e = ERR_INIT;
+    buf b = BUF_INIT;
+    rec_query q = {0};
+    int rc = rec_export(db, t, cli_actor(), &q, fmt, lg && !strcmp(lg, "en") ? LANG_EN : LANG_ZH, &b, &e);
+    if (rc) cli_error(&e);
+    else {
+        FILE *fp = out ? fopen(out, "wb") : stdout;
+        if (!fp) {
+            fprintf(stderr, "错误：无法写入 %s\nerror: cannot write %s\n", out, out);
+            rc = -1;
+        } else {
+            fwrite(b.s ? b.s : "", 1, b.len, fp);
+            if (out) fclose(fp);
+        }
+    }
+    buf_free(&b);
+    err_clear(&e);
+    store_close(db);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * org.c - the organisation records: regions, departments and users.
+ */
+#include "domain.h"
+
+#include "accounts.h"
+#include "codes.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALL SCOPE_ALL
+#define OWN SCOPE_OWN
+#define NONE SCOPE_NONE
+
+static int check_region(const char *in, buf *norm, err *e)
+{
+    (void)norm;
+    return code_region_check(in, e);
+}
+
+/* Department codes and user names: lowercase letters, digits, - _ . */
+static int check_code(const char *in, buf *norm, err *e)
+{
+    size_t n = strlen(in);
+    if (n < 2 || n > 64)
+        return err_set(e, 422, "validation.code", "长度应为 2 到 64 个字符", "must have 2 to 64 characters");
+    for (const char *p = in; *p; p++) {
+        char c = (char)tolower((unsigned char)*p);
+        if (!(isdigit((unsigned char)c) || (c >= 'a' && c <= 'z') || c == '-' || c == '_' || c == '.'))
+            return err_set(e, 422, "validation.code", "只能包含小写字母、数字和 - _ .",
+                           "may contain only lowercase letters, digits and - _ .");
+        buf_putc(norm, c);
+    }
+    return 0;
+}
+
+static const rec_opt region_levels[] = {
+    {"country", "国家", "Country"},     {"province", "省级", "Province"}, {"city", "地级", "City"},
+    {"district", "县级", "District"},   {"park", "园区", "Park / zone"}, {NULL, NULL, NULL},
+};
+
+static const rec_field region_fields[] = {
+    {"code", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "区划代码",
+     "Division code", 12, .help_zh = "GB/T 2260 六位代码；园区可自定义", .help_en = "GB/T 2260 six-digit code; parks may use their own"},
+    {"name_zh", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "名称", "Name (Chinese)", 100},
+    {"name_en", RT_TEXT, RF_SEARCH | RF_LIST, "英文名称", "Name (English)", 200},
+    {"level", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "级别", "Level", 0, region_levels},
+    {"parent_code", RT_TEXT, RF_FILTER | RF_LIST, "上级区划", "Parent division", 12},
+    {NULL},
+};
+
+rec_type type_region = {
+    .name = "region", .path = "regions", .zh = "行政区划", .en = "Region",
+    .fields = region_fields,
+    .read = {ALL, ALL, ALL, ALL, ALL, ALL},
+    .write = {ALL, ALL, NONE, NONE, NONE, NONE},
+    .title_field = "name_zh",
+};
+
+static const rec_opt dept_kinds[] = {
+    {"government", "政府部门", "Government department"},
+    {"judicial", "司法机关", "Judicial body"},
+    {"park", "园区/开发区", "Park / development zone"},
+    {"soe", "国有企业集团", "State-owned group"},
+    {"enterprise", "企业", "Enterprise"},
+    {"agency", "知识产权服务机构", "IP service agency"},
+    {"university", "高校", "University"},
+    {"institute", "科研院所", "Research institute"},
+    {"other", "其他", "Other"},
+    {NULL, NULL, NULL},
+};
+
+static const rec_field dept_fields[] = {
+    {"code", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_UNIQUE_ALL | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "部门代码",
+     "Department code", 64, .check = check_code},
+    {"name_zh", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "部门名称", "Name (Chinese)", 100},
+    {"name_en", RT_TEXT, RF_SEARCH | RF_LIST, "英文名称", "Name (English)", 200},
+    {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "类别", "Kind", 0, dept_kinds},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = check_region},
+    {"parent_code", RT_TEXT, RF_FILTER, "上级部门", "Parent department", 64},
+    {"contact", RT_TEXT, 0, "联系人", "Contact person", 50},
+    {"phone", RT_TEXT, 0, "联系电话", "Phone", 40},
+    {"note", RT_TEXT, RF_MULTILINE, "备注", "Notes", 2000},
+    {NULL},
+};
+
+/* A department owns its own row. */
+static int dept_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    (void)c;
+    (void)old;
+    (void)e;
+    json_t *code = json_object_get(row, "code");
+    if (json_is_string(code)) json_object_set(row, "dept", code);
+    return 0;
+}
+
+rec_type type_department = {
+    .name = "department", .path = "departments", .zh = "部门", .en = "Department",
+    .fields = dept_fields,
+    .read = {ALL, ALL, ALL, OWN, OWN, NONE},
+    .write = {ALL, NONE, NONE, NONE, NONE, NONE},
+    .flags = REC_NO_DEPT_FK,
+    .title_field = "name_zh",
+    .before_write = dept_before_write,
+};
+
+static const rec_opt user_roles[] = {
+    {"admin", "系统管理员", "System administrator"},
+    {"bureau", "知识产权局工作人员", "IP bureau staff"},
+    {"dept", "部门工作人员", "Department staff"},
+    {"enterprise", "企业用户", "Enterprise user"},
+    {"agency", "服务机构用户", "Agency user"},
+    {NULL, NULL, NULL},
+};
+
+static const rec_field user_fields[] = {
+    {"name", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST | RF_SEARCH,
+     "用户名", "User name", 64, .check = check_code},
+    {"display_name", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "姓名", "Full name", 100},
+    {"role", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "角色", "Role", 0, user_roles},
+    {"email", RT_TEXT, 0, "电子邮箱", "E-mail", 200},
+    {"phone", RT_TEXT, 0, "电话", "Phone", 40},
+    {"disabled", RT_BOOL, RF_FILTER | RF_LIST, "已停用", "Disabled"},
+    {"password", RT_TEXT, RF_REQUIRED | RF_VIRTUAL, "密码", "Password", 128,
+     .help_zh = "8 到 128 个字符；只写入，不会返回", .help_en = "8 to 128 characters; write-only"},
+    {"password_hash", RT_TEXT, RF_SECRET, "密码散列", "Password hash", 200},
+    {NULL},
+};
+
+/* Hashes a new password (argon2id) into password_hash. */
+static int user_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    (void)old;
+    if (c->op == REC_DELETE) {
+        if (c->actor->user_id && json_integer_value(json_object_get(row, "id")) == c->actor->user_id)
+            return err_set(e, 422, "user.self_delete", "不能删除自己的账户", "You cannot delete your own account");
+        return 0;
+    }
+    json_t *pw = json_object_get(row, "password");
+    if (json_is_string(pw)) {
+        err pe = ERR_INIT;
+        if (acct_password_ok(json_string_value(pw), &pe)) {
+            err_item_msg(e, "password", 0, 0, pe.code, err_msg(&pe, LANG_ZH), err_msg(&pe, LANG_EN));
+            err_clear(&pe);
+            return -1;
+        }
+        char *h = acct_hash_password(json_string_value(pw));
+        if (!h) return err_set(e, 500, "user.hash", "密码散列失败", "Password hashing failed");
+        json_object_set_new(row, "password_hash", json_string(h));
+        free(h);
+    }
+    json_object_del(row, "password");
+    if (!json_is_false(json_object_get(row, "disabled")) && !json_is_true(json_object_get(row, "disabled")))
+        json_object_set_new(row, "disabled", json_false());
+    return 0;
+}
+
+rec_type type_user = {
+    .name = "user", .path = "users", .zh = "用户", .en = "User",
+    .fields = user_fields,
+    .read = {ALL, ALL, OWN, OWN, OWN, NONE},
+    .write = {ALL, NONE, NONE, NONE, NONE, NONE},
+    .title_field = "display_name",
+    .before_write = user_before_write,
+};

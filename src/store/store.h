@@ -1,0 +1,111 @@
+/*
+ * store.h - the storage interface every layer above uses.
+ *
+ * A `store` is one connection to one database.  SQL given to it is the
+ * neutral dialect shared by the backends: standard SQL that SQLite 3.35+
+ * and PostgreSQL 13+ both accept, with `?` placeholders (a backend that
+ * needs $1, $2... rewrites them), INSERT ... RETURNING, ON CONFLICT ... DO
+ * UPDATE, LIMIT/OFFSET.  What must differ between backends (column types in
+ * DDL, case-insensitive LIKE, full-text search) is asked of the backend
+ * through store_sql_*() functions, never spelled out by callers.
+ *
+ * Statements are prepared once per connection and cached by their text:
+ * store_prepare() returns the cached statement, reset and unbound.  A
+ * statement belongs to its store; the caller must not free it, and must
+ * call store_done() when it has finished reading rows so that the next
+ * user of the same text gets it fresh (store_prepare() does this too).
+ *
+ * Errors fill an err: a unique-constraint violation becomes status 409 code
+ * "conflict.unique"; a busy/locked database 503 "store.busy"; anything else
+ * 500 "store.error" with the backend's text logged but not put in the
+ * user-facing message.
+ *
+ * Threads: a store is used by one thread at a time.  store_pool hands out
+ * connections to server threads.
+ */
+#ifndef IPC_STORE_H
+#define IPC_STORE_H
+
+#include "../base/err.h"
+
+#include <stdint.h>
+
+typedef struct store store;
+typedef struct store_stmt store_stmt;
+typedef struct store_pool store_pool;
+
+typedef enum { STORE_SQLITE = 1, STORE_PG = 2 } store_kind;
+
+/* Logical column types for DDL; see store_sql_type(). */
+typedef enum {
+    STORE_T_PK,     /* 64-bit integer primary key assigned by the database */
+    STORE_T_INT,    /* 64-bit integer */
+    STORE_T_REAL,   /* double */
+    STORE_T_TEXT,   /* UTF-8 text */
+    STORE_T_BOOL,   /* stored as integer 0/1 on every backend */
+} store_type;
+
+/* Opens the database named by url: a SQLite file path (created if missing,
+ * parent directory must exist), "sqlite:PATH", or postgresql://... when that
+ * backend is built in.  On success *out is set; the caller closes it with
+ * store_close(). */
+int store_open(const char *url, store **out, err *e);
+void store_close(store *s);
+store_kind store_kind_of(const store *s);
+/* The URL the store was opened with (owned by the store). */
+const char *store_url(const store *s);
+
+/* Runs one or more statements without parameters or results. */
+int store_exec(store *s, const char *sql, err *e);
+
+/* Transactions.  store_begin() starts a write transaction (on SQLite it
+ * takes the write lock at once, BEGIN IMMEDIATE, so that two writers never
+ * deadlock on lock upgrade).  store_rollback() never fails. */
+int store_begin(store *s, err *e);
+int store_commit(store *s, err *e);
+void store_rollback(store *s);
+/* True while a transaction is open. */
+int store_in_tx(const store *s);
+
+/* Returns the cached prepared statement for sql, reset and with no
+ * bindings; NULL on error (e filled).  Owned by the store. */
+store_stmt *store_prepare(store *s, const char *sql, err *e);
+/* Binding: 1-based index. A NULL text binds SQL NULL. */
+void store_bind_text(store_stmt *st, int i, const char *v);
+void store_bind_int(store_stmt *st, int i, int64_t v);
+void store_bind_double(store_stmt *st, int i, double v);
+void store_bind_null(store_stmt *st, int i);
+/* Executes or advances: 1 = a row is ready, 0 = done, -1 = error. */
+int store_step(store_stmt *st, err *e);
+/* Resets the statement and clears its bindings. */
+void store_done(store_stmt *st);
+/* Result columns, 0-based, valid after store_step() returned 1. */
+int store_ncols(store_stmt *st);
+const char *store_col_name(store_stmt *st, int i);
+int store_col_isnull(store_stmt *st, int i);
+/* Text of the column (NULL for SQL NULL); valid until the next step. */
+const char *store_col_text(store_stmt *st, int i);
+int64_t store_col_int(store_stmt *st, int i);
+double store_col_double(store_stmt *st, int i);
+/* Rows changed by the last INSERT/UPDATE/DELETE run through st. */
+int64_t store_changes(store_stmt *st);
+
+/* Convenience: runs sql with the given text parameters (NULL = SQL NULL)
+ * and returns the first column of the first row as an integer in *out
+ * (0 when there is no row).  Returns 0, or -1 on error. */
+int store_query_int(store *s, const char *sql, int64_t *out, err *e, int nparams, ...);
+
+/* Dialect: the column type for DDL, the case-insensitive LIKE operator. */
+const char *store_sql_type(const store *s, store_type t);
+const char *store_sql_ilike(const store *s);
+/* " FOR UPDATE" where the backend needs row locks in a write transaction. */
+const char *store_sql_for_update(const store *s);
+
+/* A fixed-size pool of connections to one database for server threads.
+ * store_pool_get() blocks until a connection is free. */
+int store_pool_new(const char *url, int size, store_pool **out, err *e);
+store *store_pool_get(store_pool *p);
+void store_pool_put(store_pool *p, store *s);
+void store_pool_free(store_pool *p);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * store_int.h - what a storage backend implements (private to src/store).
+ * Each backend embeds `struct store` / `struct store_stmt` as its first
+ * member and fills a store_ops table; store.c dispatches to it.
+ */
+#ifndef IPC_STORE_INT_H
+#define IPC_STORE_INT_H
+
+#include "store.h"
+
+typedef struct store_ops {
+    void (*close)(store *s);
+    int (*exec)(store *s, const char *sql, err *e);
+    store_stmt *(*prepare)(store *s, const char *sql, err *e);
+    void (*bind_text)(store_stmt *st, int i, const char *v);
+    void (*bind_int)(store_stmt *st, int i, int64_t v);
+    void (*bind_double)(store_stmt *st, int i, double v);
+    void (*bind_null)(store_stmt *st, int i);
+    int (*step)(store_stmt *st, err *e);
+    void (*done)(store_stmt *st);
+    int (*ncols)(store_stmt *st);
+    const char *(*col_name)(store_stmt *st, int i);
+    int (*col_isnull)(store_stmt *st, int i);
+    const char *(*col_text)(store_stmt *st, int i);
+    int64_t (*col_int)(store_stmt *st, int i);
+    double (*col_double)(store_stmt *st, int i);
+    int64_t (*changes)(store_stmt *st);
+    const char *(*sql_type)(store_type t);
+    const char *ilike;
+    const char *begin_sql;
+    const char *for_update;
+} store_ops;
+
+struct store {
+    const store_ops *ops;
+    store_kind kind;
+    char *url;
+    int in_tx;
+};
+
+struct store_stmt {
+    store *s;
+};
+
+int store_sqlite_open(const char *path, store **out, err *e);
+int store_pg_open(const char *url, store **out, err *e);
+
+#endif

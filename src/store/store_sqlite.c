@@ -1,0 +1,228 @@
+/*
+ * store_sqlite.c - the SQLite backend of the storage interface.
+ *
+ * Every connection runs in WAL mode with foreign keys on, a busy timeout
+ * and synchronous=FULL (an acknowledged commit survives a crash of the
+ * process or of the machine).  Prepared statements are cached per
+ * connection, keyed by their SQL text.
+ */
+#include "store_int.h"
+
+#include "../base/buf.h"
+#include "../base/log.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_BUCKETS 256
+#define CACHE_MAX 1024
+
+typedef struct lite_stmt {
+    struct store_stmt base;
+    sqlite3_stmt *st;
+    char *sql;
+    struct lite_stmt *next; /* hash chain */
+    int64_t changes;
+} lite_stmt;
+
+typedef struct lite {
+    struct store base;
+    sqlite3 *db;
+    lite_stmt *cache[CACHE_BUCKETS];
+    int ncached;
+} lite;
+
+static int lite_error(lite *l, int rc, err *e)
+{
+    const char *msg = sqlite3_errmsg(l->db);
+    int ext = sqlite3_extended_errcode(l->db);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        /* "UNIQUE constraint failed: table.col[, table.col]" */
+        const char *dot = strrchr(msg, '.');
+        char *field = dot ? xstrdup(dot + 1) : NULL;
+        err_set(e, 409, "conflict.unique", "该值已存在，不能重复%s%s", "The value already exists%s%s",
+                field ? ": " : "", field ? field : "");
+        err_at(e, NULL, 0, 0, field);
+        free(field);
+        return -1;
+    }
+    if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return err_set(e, 409, "conflict.reference", "引用的记录不存在或仍被引用",
+                       "A referenced record does not exist or is still referenced");
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        return err_set(e, 503, "store.busy", "数据库繁忙，请稍后重试", "The database is busy; try again");
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return err_set(e, 422, "validation.constraint", "数据不满足约束：%s", "Constraint failed: %s", msg);
+    log_error("sqlite error %d: %s", ext, msg);
+    return err_set(e, 500, "store.error", "数据库错误", "Database error");
+}
+
+static unsigned hash_sql(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % CACHE_BUCKETS;
+}
+
+static void cache_clear(lite *l)
+{
+    for (int i = 0; i < CACHE_BUCKETS; i++) {
+        lite_stmt *c = l->cache[i];
+        while (c) {
+            lite_stmt *n = c->next;
+            sqlite3_finalize(c->st);
+            free(c->sql);
+            free(c);
+            c = n;
+        }
+        l->cache[i] = NULL;
+    }
+    l->ncached = 0;
+}
+
+static void lite_close(store *s)
+{
+    lite *l = (lite *)s;
+    cache_clear(l);
+    int rc = sqlite3_close(l->db);
+    if (rc != SQLITE_OK) log_warn("sqlite close: %s", sqlite3_errstr(rc));
+    free(l->base.url);
+    free(l);
+}
+
+static int lite_exec(store *s, const char *sql, err *e)
+{
+    lite *l = (lite *)s;
+    int rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : lite_error(l, rc, e);
+}
+
+static store_stmt *lite_prepare(store *s, const char *sql, err *e)
+{
+    lite *l = (lite *)s;
+    unsigned h = hash_sql(sql);
+    for (lite_stmt *c = l->cache[h]; c; c = c->next)
+        if (!strcmp(c->sql, sql)) {
+            sqlite3_reset(c->st);
+            sqlite3_clear_bindings(c->st);
+            return &c->base;
+        }
+    if (l->ncached >= CACHE_MAX && !l->base.in_tx) cache_clear(l);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        log_error("sqlite prepare failed for: %s", sql);
+        lite_error(l, rc, e);
+        return NULL;
+    }
+    lite_stmt *c = xcalloc(1, sizeof *c);
+    c->base.s = s;
+    c->st = st;
+    c->sql = xstrdup(sql);
+    c->next = l->cache[h];
+    l->cache[h] = c;
+    l->ncached++;
+    return &c->base;
+}
+
+#define LST(x) ((lite_stmt *)(x))
+
+static void lite_bind_text(store_stmt *st, int i, const char *v)
+{
+    if (v) sqlite3_bind_text(LST(st)->st, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(LST(st)->st, i);
+}
+static void lite_bind_int(store_stmt *st, int i, int64_t v) { sqlite3_bind_int64(LST(st)->st, i, v); }
+static void lite_bind_double(store_stmt *st, int i, double v) { sqlite3_bind_double(LST(st)->st, i, v); }
+static void lite_bind_null(store_stmt *st, int i) { sqlite3_bind_null(LST(st)->st, i); }
+
+static int lite_step(store_stmt *st, err *e)
+{
+    lite *l = (lite *)st->s;
+    int rc = sqlite3_step(LST(st)->st);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) {
+        LST(st)->changes = sqlite3_changes64(l->db);
+        return 0;
+    }
+    lite_error(l, rc, e);
+    sqlite3_reset(LST(st)->st);
+    return -1;
+}
+
+static void lite_done(store_stmt *st)
+{
+    sqlite3_reset(LST(st)->st);
+    sqlite3_clear_bindings(LST(st)->st);
+}
+
+static int lite_ncols(store_stmt *st) { return sqlite3_column_count(LST(st)->st); }
+static const char *lite_col_name(store_stmt *st, int i) { return sqlite3_column_name(LST(st)->st, i); }
+static int lite_col_isnull(store_stmt *st, int i) { return sqlite3_column_type(LST(st)->st, i) == SQLITE_NULL; }
+static const char *lite_col_text(store_stmt *st, int i) { return (const char *)sqlite3_column_text(LST(st)->st, i); }
+static int64_t lite_col_int(store_stmt *st, int i) { return sqlite3_column_int64(LST(st)->st, i); }
+static double lite_col_double(store_stmt *st, int i) { return sqlite3_column_double(LST(st)->st, i); }
+static int64_t lite_changes(store_stmt *st) { return LST(st)->changes; }
+
+static const char *lite_sql_type(store_type t)
+{
+    switch (t) {
+    case STORE_T_PK: return "INTEGER PRIMARY KEY";
+    case STORE_T_INT: return "INTEGER";
+    case STORE_T_REAL: return "REAL";
+    case STORE_T_BOOL: return "INTEGER";
+    case STORE_T_TEXT: return "TEXT";
+    }
+    return "TEXT";
+}
+
+static const store_ops lite_ops = {
+    .close = lite_close,
+    .exec = lite_exec,
+    .prepare = lite_prepare,
+    .bind_text = lite_bind_text,
+    .bind_int = lite_bind_int,
+    .bind_double = lite_bind_double,
+    .bind_null = lite_bind_null,
+    .step = lite_step,
+    .done = lite_done,
+    .ncols = lite_ncols,
+    .col_name = lite_col_name,
+    .col_isnull = lite_col_isnull,
+    .col_text = lite_col_text,
+    .col_int = lite_col_int,
+    .col_double = lite_col_double,
+    .changes = lite_changes,
+    .sql_type = lite_sql_type,
+    .ilike = "LIKE",
+    .begin_sql = "BEGIN IMMEDIATE",
+    .for_update = "",
+};
+
+int store_sqlite_open(const char *path, store **out, err *e)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        err_set(e, 500, "store.open", "无法打开数据库 %s：%s", "Cannot open database %s: %s", path,
+                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    lite *l = xcalloc(1, sizeof *l);
+    l->base.ops = &lite_ops;
+    l->base.kind = STORE_SQLITE;
+    l->base.url = xstrdup(path);
+    l->db = db;
+    if (lite_exec(&l->base,
+                  "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                  " PRAGMA temp_store=MEMORY;",
+                  e)) {
+        lite_close(&l->base);
+        return -1;
+    }
+    *out = &l->base;
+    return 0;
+}
