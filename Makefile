@@ -14,7 +14,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 BUILD ?= build
 CSTD := -std=c17 -D_GNU_SOURCE
-WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2 -Wvla
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
 OPT ?= -O2 -g
 SAN ?=
 CFLAGS_ALL := $(CSTD) $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(EXTRA_CFLAGS)

@@ -37,6 +37,20 @@ int err_set(err *e, int status, const char *code, const char *zh_fmt,
     return -1;
 }
 
+int err_setm(err *e, int status, const char *code, const char *zh, const char *en)
+{
+    if (!e) return -1;
+    json_t *items = e->items;
+    e->items = NULL;
+    err_clear(e);
+    e->items = items;
+    e->status = status;
+    e->code = code;
+    e->zh = xstrdup(zh);
+    e->en = xstrdup(en);
+    return -1;
+}
+
 int err_at(err *e, const char *file, long row, long col, const char *field)
 {
     if (!e) return -1;

@@ -33,6 +33,9 @@ typedef struct err {
  * order.  e may be NULL (the error is then dropped). */
 int err_set(err *e, int status, const char *code, const char *zh_fmt,
             const char *en_fmt, ...);
+/* The same with ready-made messages (copied verbatim, no formatting), for
+ * messages whose arguments differ between the languages. Returns -1. */
+int err_setm(err *e, int status, const char *code, const char *zh, const char *en);
 /* Records where the error is; any argument may be NULL/0. Returns -1. */
 int err_at(err *e, const char *file, long row, long col, const char *field);
 /* Adds a per-item error (validation of one field or one row) and sets the

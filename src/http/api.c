@@ -26,7 +26,7 @@ static void fail(http_req *r, err *e)
 static void send_err(http_req *r, int status, const char *code, const char *zh, const char *en)
 {
     err e = ERR_INIT;
-    err_set(&e, status, code, "%s", "%s", zh, en);
+    err_setm(&e, status, code, zh, en);
     fail(r, &e);
 }
 

@@ -75,15 +75,23 @@ static void bind_json(store_stmt *st, int i, json_t *v)
 
 static int forbidden(err *e, const rec_type *t, const rec_actor *a, int writing)
 {
-    return err_set(e, 403, "auth.forbidden", "无权限：%s角色不能%s“%s”", "Forbidden: the %s role may not %s %s",
-                   rec_role_label(a->role, LANG_ZH), writing ? "修改" : "查看", t->zh,
-                   rec_role_label(a->role, LANG_EN), writing ? "write" : "read", t->en);
+    char *zh = xasprintf("无权限：%s角色不能%s“%s”", rec_role_label(a->role, LANG_ZH), writing ? "修改" : "查看", t->zh);
+    char *en = xasprintf("Forbidden: the %s role may not %s %s", rec_role_label(a->role, LANG_EN),
+                         writing ? "write" : "read", t->en);
+    err_setm(e, 403, "auth.forbidden", zh, en);
+    free(zh);
+    free(en);
+    return -1;
 }
 
 static int not_found(err *e, const rec_type *t, int64_t id)
 {
-    return err_set(e, 404, "record.not_found", "%s #%lld 不存在", "%s #%lld was not found", t->zh, (long long)id,
-                   t->en, (long long)id);
+    char *zh = xasprintf("%s #%lld 不存在", t->zh, (long long)id);
+    char *en = xasprintf("%s #%lld was not found", t->en, (long long)id);
+    err_setm(e, 404, "record.not_found", zh, en);
+    free(zh);
+    free(en);
+    return -1;
 }
 
 /* Loads row id (not deleted) with secrets; 1 found, 0 absent, -1 error. */
@@ -259,8 +267,8 @@ static int add_filter(store *db, const rec_type *t, const char *key, const char 
         }
     }
     if (rc) {
-        err_set(e, 400, "query.value", "查询参数“%s”的值“%s”无效", "Invalid value \"%s\" for query parameter \"%s\"", key,
-                val, val, key);
+        err_set(e, 400, "query.value", "查询参数“%s”的值“%s”无效", "Query parameter \"%s\" has an invalid value \"%s\"", key,
+                val);
     }
     free(name);
     return rc;
@@ -574,9 +582,13 @@ static int settle_dept(store *db, const rec_type *t, const rec_actor *a, json_t 
 
 static int stale(err *e, const rec_type *t, int64_t id, int64_t have, int64_t want)
 {
-    err_set(e, 412, "conflict.stale", "%s #%lld 已被他人修改（当前版本 %lld，您提交的是版本 %lld），请刷新后重试",
-            "%s #%lld was changed by someone else (current version %lld, yours %lld); reload and retry", t->zh,
-            (long long)id, (long long)have, (long long)want, t->en, (long long)id, (long long)have, (long long)want);
+    char *zh = xasprintf("%s #%lld 已被他人修改（当前版本 %lld，您提交的是版本 %lld），请刷新后重试", t->zh, (long long)id,
+                         (long long)have, (long long)want);
+    char *en = xasprintf("%s #%lld was changed by someone else (current version %lld, yours %lld); reload and retry",
+                         t->en, (long long)id, (long long)have, (long long)want);
+    err_setm(e, 412, "conflict.stale", zh, en);
+    free(zh);
+    free(en);
     return -1;
 }
 

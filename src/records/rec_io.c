@@ -372,8 +372,14 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
 {
     *report = NULL;
     if (rec_can_write(t, a->role) == SCOPE_NONE)
-        return err_set(e, 403, "auth.forbidden", "无权限：%s角色不能导入“%s”", "Forbidden: the %s role may not import %s",
-                       rec_role_label(a->role, LANG_ZH), t->zh, rec_role_label(a->role, LANG_EN), t->en);
+    {
+        char *zh = xasprintf("无权限：%s角色不能导入“%s”", rec_role_label(a->role, LANG_ZH), t->zh);
+        char *en = xasprintf("Forbidden: the %s role may not import %s", rec_role_label(a->role, LANG_EN), t->en);
+        err_setm(e, 403, "auth.forbidden", zh, en);
+        free(zh);
+        free(en);
+        return -1;
+    }
     char **cells;
     size_t ncells;
     int rc = tab_next(r, &cells, &ncells, e);
