@@ -181,26 +181,31 @@ static int part_open(xlsx_reader *x, part *p, const char *path, int optional)
     return 1;
 }
 
-/* Advances to the next node.  Returns 1, 0 at the end, -1 on an error. */
-static int part_next(xlsx_reader *x, part *p, long row)
+/* Advances to the next node.  Returns 1, 0 at the end, -1 on an error.
+ * after is the last sheet row handed out (0 if none): the XML parser reads
+ * ahead, so an error is located as "after row N" rather than at a row. */
+static int part_next(xlsx_reader *x, part *p, long after)
 {
     int rc = xmlTextReaderRead(p->xr);
     if (rc == 1 && xmlTextReaderNodeType(p->xr) == XML_READER_TYPE_DOCUMENT_TYPE) {
         snprintf(p->xmsg, sizeof p->xmsg, "DOCTYPE is not allowed");
-        p->xline = 0;
         rc = -1;
     }
     if (rc >= 0 && !p->zip_failed) return rc;
+    char *wzh = after > 0 ? xasprintf("（第 %ld 行之后）", after) : xstrdup("");
+    char *wen = after > 0 ? xasprintf(" after row %ld", after) : xstrdup("");
     if (p->zip_failed)
-        return fail(x, row,
-                    xasprintf("文件 %s 已损坏，读取 %s 失败：%s", x->name, p->path, p->zmsg),
-                    xasprintf("%s is damaged: cannot read %s: %s", x->name, p->path, p->zmsg));
-    const char *why = p->xmsg[0] ? p->xmsg : "parse error";
-    return fail(x, row,
-                xasprintf("文件 %s 中的 %s 不是格式正确的 XML（第 %d 行）：%s", x->name,
-                          p->path, p->xline, why),
-                xasprintf("%s: %s is not well-formed XML (line %d): %s", x->name, p->path,
-                          p->xline, why));
+        fail(x, 0, xasprintf("文件 %s 已损坏：读取 %s 失败%s：%s", x->name, p->path, wzh, p->zmsg),
+             xasprintf("%s is damaged: cannot read %s%s: %s", x->name, p->path, wen, p->zmsg));
+    else
+        fail(x, 0,
+             xasprintf("文件 %s 中的 %s 不是格式正确的 XML%s：%s（XML 第 %d 行）", x->name,
+                       p->path, wzh, p->xmsg[0] ? p->xmsg : "parse error", p->xline),
+             xasprintf("%s: %s is not well-formed XML%s: %s (XML line %d)", x->name, p->path,
+                       wen, p->xmsg[0] ? p->xmsg : "parse error", p->xline));
+    free(wzh);
+    free(wen);
+    return -1;
 }
 
 static int node_type(const part *p) { return xmlTextReaderNodeType(p->xr); }
@@ -742,7 +747,7 @@ int xlsx_next(xlsx_reader *x, char ***cells, size_t *ncells, err *e)
     if (x->failed) return replay(x, e);
     part *p = &x->sheet;
     while (!x->done) {
-        int rc = part_next(x, p, x->row);
+        int rc = part_next(x, p, x->out_row);
         if (rc < 0) return replay(x, e);
         if (rc == 0) {
             x->done = 1;
