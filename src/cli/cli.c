@@ -18,6 +18,11 @@ void cli_error(const err *e)
         json_t *it;
         json_array_foreach(e->items, i, it)
         {
+            if (i == 20) {
+                fprintf(stderr, "  ……另有 %zu 处错误 / ... and %zu more\n", json_array_size(e->items) - 20,
+                        json_array_size(e->items) - 20);
+                break;
+            }
             fprintf(stderr, "  - %s\n    %s\n", json_string_value(json_object_get(it, "message_zh")),
                     json_string_value(json_object_get(it, "message_en")));
         }
@@ -44,7 +49,7 @@ const rec_actor *cli_actor(void)
     if (!name[0]) {
         struct passwd *pw = getpwuid(getuid());
         snprintf(name, sizeof name, "cli:%s", pw ? pw->pw_name : "unknown");
-        a = (rec_actor){0, name, ROLE_ADMIN, NULL};
+        a = (rec_actor){0, name, ROLE_ADMIN, cfg_get("cli_dept")};
     }
     return &a;
 }

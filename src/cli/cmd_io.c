@@ -1,5 +1,6 @@
 /* cmd_io.c - `ipcity import` and `ipcity export`. */
 #include "cli.h"
+#include "config.h"
 
 #include "../base/buf.h"
 #include "../import/table.h"
@@ -14,6 +15,7 @@ static const char *import_usage =
     "  Imports CSV (UTF-8 or GB18030) or XLSX files; each file lands whole or not at all.\n"
     "  --type TYPE     记录类型（如 entities）；省略时按表头识别 / record type; guessed from the header when omitted\n"
     "  --format F      强制格式 / force the format (csv, xlsx); default: detected\n"
+    "  --dept CODE     记录所属部门（默认配置项 cli_dept）/ owning department (default: setting cli_dept)\n"
     "  --report FILE   错误报告 CSV（默认 import-errors.csv）/ CSV of rejected rows (default import-errors.csv)\n"
     "  全部文件导入成功时退出码为 0 / exits 0 only when every file landed.\n";
 
@@ -109,7 +111,7 @@ done:
 int cmd_import(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv, import_usage)) return 0;
-    static const char *const valued[] = {"--type", "--format", "--report", NULL};
+    static const char *const valued[] = {"--type", "--format", "--report", "--dept", NULL};
     const char *files[256];
     int n = cli_positionals(argc, argv, files, 256, valued);
     if (n < 1 || n > 256) {
@@ -121,6 +123,10 @@ int cmd_import(int argc, char **argv)
     if ((int)fmt < 0) {
         fprintf(stderr, "错误：未知格式 %s\nerror: unknown format %s\n", fs, fs);
         return 2;
+    }
+    if (cli_opt(argc, argv, "--dept")) {
+        err e = ERR_INIT;
+        cfg_set("cli_dept", cli_opt(argc, argv, "--dept"), &e);
     }
     const char *report_path = cli_opt(argc, argv, "--report") ? cli_opt(argc, argv, "--report") : "import-errors.csv";
     store *db = cli_open_db();

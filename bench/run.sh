@@ -1,0 +1,52 @@
+#!/bin/bash
+# make bench: measured figures, never pass/fail.  Writes build/bench/results.md.
+#   1. wrk (2 threads, 64 connections, 10 s) against GET of one entity, a list of 50 entities, and a
+#      static file of the same size as the list response served by the same server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "bench: installing wrk"; apt-get install -y -qq wrk >/dev/null; }
+B=build/bench
+rm -rf "$B"; mkdir -p "$B/web"
+BIN=build/ipcity
+DB=$B/bench.db
+N=${BENCH_ENTITIES:-2000}
+DUR=${BENCH_SECONDS:-10}
+
+$BIN --db "$DB" init >/dev/null
+{ echo "名称,主体类型,地址,所在区划"; for i in $(seq 1 "$N"); do echo "合成测试企业${i}号（synthetic）,企业,上海市徐汇区漕宝路${i}号,310104"; done; } > "$B/entities.csv"
+$BIN --db "$DB" import --type entities "$B/entities.csv" >/dev/null
+TOKEN=$($BIN --db "$DB" token create admin --label bench)
+
+IPCITY_ACCESS_LOG=0 $BIN --db "$DB" serve --listen 127.0.0.1:0 --threads 2 --web "$B/web" > "$B/serve.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -q listening "$B/serve.log" && break; sleep 0.1; done
+PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$B/serve.log" | head -1 | sed 's/.*://')
+URL=http://127.0.0.1:$PORT
+AUTH="Authorization: Bearer $TOKEN"
+curl -s -H "$AUTH" "$URL/api/v1/entities?limit=50" > "$B/web/list50.json"
+SIZE=$(stat -c %s "$B/web/list50.json")
+cp "$B/web/list50.json" "$B/web/static.json"
+ONE=$(curl -s -H "$AUTH" "$URL/api/v1/entities/1" | wc -c)
+
+run() { # label path
+  local out
+  out=$(wrk -t2 -c64 -d"${DUR}s" --latency -H "$AUTH" "$URL$2")
+  local rps p99 errs
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+  printf '| %s | `%s` | %s | %s | %s |\n' "$1" "$2" "$rps" "$p99" "${errs:-none}"
+}
+{
+  echo "# Benchmark results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $N entities, SQLite)"
+  echo
+  echo "wrk -t2 -c64 -d${DUR}s; bearer token auth; server with 2 worker threads; access log off."
+  echo
+  echo "| what | path | requests/s | p99 | errors |"
+  echo "|---|---|---|---|---|"
+  run "GET one entity ($ONE bytes)" "/api/v1/entities/1"
+  run "GET list of 50 ($SIZE bytes)" "/api/v1/entities?limit=50"
+  run "static file, same size as the list ($SIZE bytes)" "/static.json"
+} | tee "$B/results.md"
+kill -TERM $PID; wait $PID || true
