@@ -4,11 +4,15 @@
 set -e
 PKGS="build-essential pkg-config clang libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
 libsodium-dev libxml2-dev libzip-dev libxlsxwriter-dev libpq-dev libcairo2-dev libpango1.0-dev
-fonts-noto-cjk libcmocka-dev nodejs npm curl"
+fonts-noto-cjk libcmocka-dev curl wrk"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# Node.js may come from Debian (nodejs + npm) or be preinstalled elsewhere
+# (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 echo "ipcity: installing missing Debian packages:$missing"
 if [ "$(id -u)" != 0 ]; then
