@@ -73,8 +73,7 @@ static int fail_at(csv_reader *r, long row, long col)
 static int replay(const csv_reader *r, err *e)
 {
     const err *s = &r->saved;
-    err_set(e, s->status, s->code, "%s%.0s", "%.0s%s", err_msg(s, LANG_ZH),
-            err_msg(s, LANG_EN));
+    err_setm(e, s->status, s->code, err_msg(s, LANG_ZH), err_msg(s, LANG_EN));
     err_at(e, s->file, s->row, s->col, NULL);
     return -1;
 }

@@ -90,7 +90,7 @@ static const char *base_name(const char *path)
 /* Sets the sticky error from two heap messages (freed here); returns -1. */
 static int fail(xlsx_reader *x, long row, char *zh, char *en)
 {
-    err_set(&x->saved, 422, "import.xlsx", "%s%.0s", "%.0s%s", zh, en);
+    err_setm(&x->saved, 422, "import.xlsx", zh, en);
     err_at(&x->saved, x->name, row, 0, NULL);
     free(zh);
     free(en);
@@ -101,8 +101,7 @@ static int fail(xlsx_reader *x, long row, char *zh, char *en)
 static int replay(const xlsx_reader *x, err *e)
 {
     const err *s = &x->saved;
-    err_set(e, s->status, s->code, "%s%.0s", "%.0s%s", err_msg(s, LANG_ZH),
-            err_msg(s, LANG_EN));
+    err_setm(e, s->status, s->code, err_msg(s, LANG_ZH), err_msg(s, LANG_EN));
     err_at(e, s->file, s->row, s->col, NULL);
     return -1;
 }
@@ -409,6 +408,50 @@ static int read_workbook(xlsx_reader *x, const char *path, sheet_ent **out, size
 
 /* ---- shared strings and styles ----------------------------------------- */
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Decodes the OOXML escapes "_xHHHH_" (how Excel stores CR and other
+ * control characters in strings; "_x005F_" is a literal '_') in
+ * b->s[start..len), in place: the UTF-8 of a code point below 0x10000 is
+ * never longer than its 7-byte escape.  NUL and surrogates stay as text. */
+static void unescape_x(buf *b, size_t start)
+{
+    if (b->len <= start || !memchr(b->s + start, '_', b->len - start)) return;
+    char *in = b->s + start, *end = b->s + b->len, *out = in;
+    while (in < end) {
+        unsigned cp = 0;
+        int ok = end - in >= 7 && in[0] == '_' && in[1] == 'x' && in[6] == '_';
+        for (int k = 2; ok && k < 6; k++) {
+            int h = hexval(in[k]);
+            ok = h >= 0;
+            cp = cp * 16 + (unsigned)(h < 0 ? 0 : h);
+        }
+        if (!ok || cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            *out++ = *in++;
+            continue;
+        }
+        in += 7;
+        if (cp < 0x80) {
+            *out++ = (char)cp;
+        } else if (cp < 0x800) {
+            *out++ = (char)(0xC0 | (cp >> 6));
+            *out++ = (char)(0x80 | (cp & 0x3F));
+        } else {
+            *out++ = (char)(0xE0 | (cp >> 12));
+            *out++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+            *out++ = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    b->len = (size_t)(out - b->s);
+    b->s[b->len] = '\0';
+}
+
 static void sst_push(xlsx_reader *x, size_t start)
 {
     if (x->nsst == x->capsst) {
@@ -416,6 +459,7 @@ static void sst_push(xlsx_reader *x, size_t start)
         x->sst_off = xrealloc(x->sst_off, x->capsst * sizeof *x->sst_off);
     }
     x->sst_off[x->nsst++] = start;
+    unescape_x(&x->sst, start);
     buf_putc(&x->sst, '\0');
 }
 
@@ -605,6 +649,7 @@ static int cell_text(xlsx_reader *x)
     switch (x->ctype) {
     case T_INLINE:
     case T_STR:
+        unescape_x(&x->cval, 0);
         buf_add(&x->rowb, x->cval.s, x->cval.len);
         return 0;
     case T_ERR:

@@ -13,7 +13,8 @@
  * A row comes back as an array indexed by column (A = 0), gaps filled with
  * "", trailing empty cells dropped; rows without a non-empty cell are
  * skipped.  Cell values are text as a person reading the sheet expects:
- *   - shared and inline strings as they are (UTF-8);
+ *   - shared and inline strings as they are (UTF-8), with the OOXML
+ *     escapes "_xHHHH_" decoded ("_x000D_" is a CR);
  *   - booleans "TRUE" / "FALSE", error values as written ("#N/A");
  *   - numbers: integers without a fraction ("42"), others with %.15g;
  *   - numbers whose cell style is a date format (built-in ids 14-22,

@@ -114,6 +114,7 @@ static const char SST[] =
     "<si><t>東京</t><rPh sb=\"0\" eb=\"2\"><t>トウキョウ</t></rPh><phoneticPr fontId=\"1\"/></si>"
     "<si/>"
     "<si><t>A &amp; B &lt;c&gt;</t></si>"
+    "<si><t>一_x000D_\n二 _x005F_x0041_ _x4E09_ _x12_</t></si>"
     "</sst>";
 
 static const char STYLES[] =
@@ -161,7 +162,8 @@ static const char SHEET[] =
     "<row r=\"11\"><c r=\"A11\" s=\"1\"/><c r=\"B11\" t=\"s\"><v>3</v></c></row>"
     /* a formula without a cached value */
     "<row r=\"12\"><c r=\"A12\"><f>SUM(X1:X2)</f></c><c r=\"B12\" t=\"inlineStr\"><is>"
-    "<t>x</t></is></c><c r=\"C12\"><v> 42 </v></c></row>"
+    "<t>x</t></is></c><c r=\"C12\"><v> 42 </v></c><c r=\"D12\" t=\"s\"><v>5</v></c>"
+    "<c r=\"E12\" t=\"inlineStr\"><is><t>a_x0009_b</t></is></c></row>"
     "</sheetData><mergeCells count=\"1\"><mergeCell ref=\"A1:B1\"/></mergeCells></worksheet>";
 
 /* Writes the entries as a ZIP file at path. */
@@ -279,7 +281,8 @@ static void crafted(void **state)
     assert_int_equal(nc, 27); /* AA = column 27; the styled blank AB10 is dropped */
     for (size_t i = 0; i < nc; i++)
         assert_string_equal(cells[i], i == 2 ? "A & B <c>" : i == 26 ? "1e-07" : "");
-    expect_row(r, 12, 3, "", "x", "42");
+    /* _xHHHH_ escapes decoded; _x005F_ is a literal underscore */
+    expect_row(r, 12, 5, "", "x", "42", "一\r\n二 _x0041_ 三 _x12_", "a\tb");
     expect_end(r);
     tab_close(r);
     free(data);

@@ -1,0 +1,364 @@
+// harness.mjs - starts the real ipcity binary on a random loopback port with
+// a fresh SQLite database, and talks to it over HTTP.
+//
+//   const srv = await startServer({ env: { IPCITY_SESSION_TTL: '1' } });
+//   const admin = await srv.login('admin', srv.adminPassword);
+//   const r = await admin.post('/api/v1/entities', { name: 'x', kind: 'enterprise' });
+//   await srv.stop();              // SIGTERM; asserts nothing, returns { code, signal, stdout, stderr }
+//
+// Requests use node:http with a fresh connection each (Connection: close),
+// so no idle keep-alive connection delays the server's graceful shutdown.
+// Only node built-ins are used.
+
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = path.resolve(ROOT, process.env.IPCITY_BIN || 'build/ipcity');
+
+/* Valid unified social credit codes (GB 32100 check character). */
+export const USCC = ['91110000802100433B', '91440300708461136T', '91110108551385082Q', '91330100716105852F'];
+export const USCC_BAD_CHECK = '91110000802100433C';
+
+const CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+/* Makes a valid USCC from a 17-character body (adds the check character). */
+export function uscc(body17) {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += CHARS.indexOf(body17[i]) * WEIGHTS[i];
+  return body17 + CHARS[(31 - (sum % 31)) % 31];
+}
+/* The n-th synthetic valid USCC (n < 10^8). */
+export function usccN(n) {
+  return uscc('91310104' + String(n).padStart(9, '0'));
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/* A fresh temporary directory; removed by rmTmp(). */
+export function mkTmp(prefix = 'ipcity-api-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+export function rmTmp(dir) {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/* The environment for the binary: no inherited IPCITY_* settings, no
+ * ipcity.conf from the working directory, plus the given overrides. */
+function childEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IPCITY_')) env[k] = v;
+  env.IPCITY_CONFIG = '/dev/null';
+  env.IPCITY_THREADS = '4';
+  env.IPCITY_LOG_LEVEL = 'info';
+  return { ...env, ...extra };
+}
+
+/* Runs `ipcity --db DB ARGS...` synchronously; returns { code, stdout, stderr }. */
+export function cli(db, args, { input, env } = {}) {
+  const r = spawnSync(BIN, ['--db', db, ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    input: input ?? '',
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  if (r.error) throw r.error;
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/* The same, asynchronously (so it can run while the test awaits the server). */
+export function cliAsync(db, args, { input, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, ['--db', db, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    p.stdin.end(input ?? '');
+  });
+}
+
+/* Runs the sqlite3 CLI on db with sql; returns stdout (throws on failure). */
+export function sqlite(db, sql) {
+  return execFileSync('sqlite3', [db, sql], { encoding: 'utf8' });
+}
+
+/* Converts a UTF-8 string to GB18030 bytes with iconv. */
+export function gb18030(text) {
+  return execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GB18030'], { input: Buffer.from(text, 'utf8') });
+}
+
+/* ---- HTTP ---- */
+
+/* One request. body: undefined, a Buffer/string (sent as is), or anything
+ * else (sent as JSON).  Returns { status, headers, buf, text, json }. */
+export function request(base, method, url, { body, headers = {}, chunked = false, timeout = 20000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url, base);
+    let data = null;
+    const h = { ...headers };
+    if (body !== undefined) {
+      if (Buffer.isBuffer(body)) data = body;
+      else if (typeof body === 'string') data = Buffer.from(body, 'utf8');
+      else {
+        data = Buffer.from(JSON.stringify(body), 'utf8');
+        if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
+      }
+      if (!chunked) h['Content-Length'] = String(data.length);
+    }
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent: false, timeout },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          const text = buf.toString('utf8');
+          let json;
+          const ct = res.headers['content-type'] || '';
+          if (/json/.test(ct) && text.length) {
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+          }
+          resolve({ status: res.statusCode, headers: res.headers, buf, text, json, body: json });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+    // The server may answer (413) and close before the whole body is sent;
+    // the response still arrives, so write errors are ignored once it did.
+    let answered = false;
+    req.on('response', () => (answered = true));
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
+    if (data) {
+      if (chunked) {
+        const step = 16 * 1024;
+        for (let i = 0; i < data.length; i += step) req.write(data.subarray(i, i + step));
+      } else req.write(data);
+    }
+    req.end();
+  });
+}
+
+/* A client: keeps cookies, sends the CSRF header on writes when it has a
+ * CSRF token, or a bearer token.  opts on each call: { headers, body,
+ * csrf: false (omit the header) | 'string' (send this one) }. */
+export class Client {
+  constructor(base, { token = null, lang = null } = {}) {
+    this.base = base;
+    this.cookies = new Map();
+    this.csrf = null;
+    this.token = token;
+    this.lang = lang;
+    this.user = null;
+  }
+  cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  absorbCookies(res) {
+    const sc = res.headers['set-cookie'] || [];
+    for (const line of sc) {
+      const [pair, ...attrs] = line.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i).trim(), value = pair.slice(i + 1).trim();
+      const maxAge = attrs.map((a) => a.trim()).find((a) => /^max-age=/i.test(a));
+      if (value === '' || (maxAge && Number(maxAge.split('=')[1]) <= 0)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  async req(method, url, opts = {}) {
+    const headers = {};
+    if (this.lang) headers['Accept-Language'] = this.lang;
+    if (this.token) headers['Authorization'] = `Bearer ${this.token}`;
+    if (this.cookies.size) headers['Cookie'] = this.cookieHeader();
+    const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(method);
+    if (unsafe && opts.csrf !== false) {
+      const c = typeof opts.csrf === 'string' ? opts.csrf : this.csrf;
+      if (c) headers['X-CSRF-Token'] = c;
+    }
+    Object.assign(headers, opts.headers || {});
+    const res = await request(this.base, method, url, { body: opts.body, headers, chunked: opts.chunked });
+    this.absorbCookies(res);
+    return res;
+  }
+  get(url, opts) {
+    return this.req('GET', url, opts);
+  }
+  head(url, opts) {
+    return this.req('HEAD', url, opts);
+  }
+  post(url, body, opts = {}) {
+    return this.req('POST', url, { ...opts, body });
+  }
+  patch(url, body, opts = {}) {
+    return this.req('PATCH', url, { ...opts, body });
+  }
+  put(url, body, opts = {}) {
+    return this.req('PUT', url, { ...opts, body });
+  }
+  del(url, opts = {}) {
+    return this.req('DELETE', url, opts);
+  }
+  /* Logs in; throws unless 200. */
+  async login(name, password) {
+    const r = await this.post('/api/v1/session', { name, password });
+    if (r.status !== 200) throw new Error(`login ${name}: ${r.status} ${r.text}`);
+    this.csrf = r.json.csrf_token;
+    this.user = r.json.user;
+    return r;
+  }
+  /* GETs every page of a list (limit per page); returns { items, pages }. */
+  async listAll(url, limit = 7) {
+    const items = [];
+    let cursor = null, pages = 0;
+    for (;;) {
+      const sep = url.includes('?') ? '&' : '?';
+      const r = await this.get(`${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      if (r.status !== 200) throw new Error(`list ${url}: ${r.status} ${r.text}`);
+      items.push(...r.json.items);
+      pages++;
+      cursor = r.json.next_cursor;
+      if (!cursor) break;
+      if (pages > 1000) throw new Error('too many pages');
+    }
+    return { items, pages };
+  }
+}
+
+/* ---- the server ---- */
+
+/* Creates DIR/ipcity.db with `init` and returns the admin password. */
+export function initDb(db) {
+  const r = cli(db, ['init']);
+  if (r.code !== 0) throw new Error(`init failed (${r.code}): ${r.stderr}`);
+  const m = r.stdout.match(/密码 password:\s+(\S+)/);
+  if (!m) throw new Error(`no admin password in init output:\n${r.stdout}`);
+  return m[1];
+}
+
+/* Starts `ipcity serve` on 127.0.0.1:0 over a fresh database (or `db` if
+ * given).  Resolves once it prints its listening line. */
+export async function startServer({ env = {}, dir = null, db = null, adminPassword = null, args = [] } = {}) {
+  const ownDir = !dir;
+  dir = dir || mkTmp();
+  db = db || path.join(dir, 'ipcity.db');
+  if (!fs.existsSync(db)) adminPassword = initDb(db);
+  const proc = spawn(BIN, ['--db', db, 'serve', '--listen', '127.0.0.1:0', ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '', stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+  proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stdout}\n${stderr}`)), 15000);
+    const check = () => {
+      const m = stdout.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stdout.on('data', check);
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${stdout}\n${stderr}`));
+    });
+    check();
+  });
+  const base = `http://127.0.0.1:${port}`;
+  let stopped = null;
+  const srv = {
+    proc,
+    pid: proc.pid,
+    port,
+    base,
+    dir,
+    db,
+    adminPassword,
+    exited,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    client(opts) {
+      return new Client(base, opts);
+    },
+    async login(name, password) {
+      const c = new Client(base);
+      await c.login(name, password);
+      return c;
+    },
+    bearer(token, opts = {}) {
+      return new Client(base, { ...opts, token });
+    },
+    /* A bearer client for an existing user, via `ipcity token create`. */
+    tokenFor(name) {
+      const r = cli(db, ['token', 'create', name]);
+      if (r.code !== 0) throw new Error(`token create ${name}: ${r.stderr}`);
+      return new Client(base, { token: r.stdout.trim() });
+    },
+    /* `ipcity user add` with the password on stdin. */
+    addUser(name, role, dept, password) {
+      const r = cli(db, ['user', 'add', name, '--role', role, '--dept', dept], { input: `${password}\n` });
+      if (r.code !== 0) throw new Error(`user add ${name}: ${r.stderr}`);
+      return r;
+    },
+    request(method, url, opts) {
+      return request(base, method, url, opts);
+    },
+    /* SIGTERM and wait (up to 15 s); resolves { code, signal, ms, stdout, stderr }. */
+    async stop() {
+      if (!stopped) {
+        const t0 = Date.now();
+        stopped = (async () => {
+          if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+          const killer = setTimeout(() => proc.kill('SIGKILL'), 15000);
+          const r = await exited;
+          clearTimeout(killer);
+          return { ...r, ms: Date.now() - t0, stdout, stderr };
+        })();
+      }
+      return stopped;
+    },
+    /* stop() and remove the temporary directory (if the harness made it). */
+    async close() {
+      const r = await srv.stop();
+      if (ownDir) rmTmp(dir);
+      return r;
+    },
+  };
+  return srv;
+}
+
+/* Asserts a problem+json error response: status, code, and the standard
+ * fields; returns the parsed body. */
+export function problem(assert, res, status, code) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
+  assert.match(res.headers['content-type'] || '', /^application\/problem\+json/);
+  const p = res.json;
+  assert.ok(p, 'problem body is JSON');
+  assert.equal(p.code, code, res.text);
+  assert.equal(p.status, status);
+  assert.equal(p.type, `urn:ipcity:problem:${code}`);
+  for (const k of ['title', 'detail', 'message_zh', 'message_en', 'instance', 'request_id'])
+    assert.equal(typeof p[k], 'string', `problem field ${k}`);
+  assert.equal(p.request_id, res.headers['x-request-id']);
+  return p;
+}
