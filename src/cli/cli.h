@@ -36,5 +36,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 #endif

@@ -3,18 +3,23 @@
 #include "config.h"
 
 #include "../base/buf.h"
-#include "../import/table.h"
+#include "../base/util.h"
+#include "../import/importer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *import_usage =
-    "用法 Usage: ipcity import [--type TYPE] [--format csv|xlsx] [--report FILE] FILE...\n"
-    "  导入 CSV（UTF-8 或 GB18030）或 XLSX 文件；每个文件要么全部导入，要么完全不导入。\n"
-    "  Imports CSV (UTF-8 or GB18030) or XLSX files; each file lands whole or not at all.\n"
-    "  --type TYPE     记录类型（如 entities）；省略时按表头识别 / record type; guessed from the header when omitted\n"
-    "  --format F      强制格式 / force the format (csv, xlsx); default: detected\n"
+    "用法 Usage: ipcity import [--format F] [--type TYPE] [--dept CODE] [--report FILE] FILE...\n"
+    "  导入文件，格式自动识别：CNIPA XML（两种格式）、USPTO XML、Lens CSV、专利/法律状态模板（CSV/XLSX，中文表头）、\n"
+    "  以及任何记录类型的 CSV/XLSX（UTF-8 或 GB18030）。每个文件要么全部导入，要么完全不导入；重复导入不产生变化。\n"
+    "  Imports files of a detected format: CNIPA XML (both schemas), USPTO grant XML, Lens CSV, the patent and\n"
+    "  legal-event templates (CSV/XLSX, Chinese headers) and CSV/XLSX of any record type (UTF-8 or GB18030).\n"
+    "  Each file lands whole or not at all; importing the same file again changes nothing.\n"
+    "  --format F      xml | lens | patents | events | csv | xlsx（默认自动识别 / default: detected）\n"
+    "  --type TYPE     记录类型（如 entities、trademarks）；省略时按表头识别 / record type, guessed from the header\n"
     "  --dept CODE     记录所属部门（默认配置项 cli_dept）/ owning department (default: setting cli_dept)\n"
     "  --report FILE   错误报告 CSV（默认 import-errors.csv）/ CSV of rejected rows (default import-errors.csv)\n"
     "  全部文件导入成功时退出码为 0 / exits 0 only when every file landed.\n";
@@ -55,45 +60,50 @@ static void write_report_rows(FILE *fp, const char *fname, const err *e)
     buf_free(&b);
 }
 
-static int import_one(store *db, const char *path, const char *type, tab_format fmt, FILE **report, const char *report_path)
+typedef struct bar {
+    double t0;
+    const char *name;
+    int tty;
+} bar;
+
+/* Progress on stderr: rows, bytes, percent, rate and ETA (terminals only). */
+static void show_progress(void *ctx, long long rows, long long done, long long total)
+{
+    bar *b = ctx;
+    if (!b->tty) return;
+    double el = util_now() - b->t0;
+    double rate = el > 0 ? rows / el : 0;
+    double frac = total > 0 ? (double)done / (double)total : 0;
+    long eta = frac > 0.01 ? (long)(el / frac - el) : -1;
+    char etab[32] = "--:--";
+    if (eta >= 0) snprintf(etab, sizeof etab, "%02ld:%02ld", eta / 60, eta % 60);
+    fprintf(stderr, "\r%s  %lld 行 rows  %.1f/%.1f MB  %3.0f%%  %.0f 行/秒 rows/s  剩余 ETA %s   ", b->name, rows,
+            done / 1e6, total / 1e6, frac * 100, rate, etab);
+    fflush(stderr);
+}
+
+static int import_one(store *db, const char *path, const char *type, const char *format, FILE **report, const char *report_path)
 {
     err e = ERR_INIT;
-    tab_reader *r = NULL;
-    const rec_type *t = type ? rec_find(type) : NULL;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     json_t *rep = NULL;
-    int rc = -1;
-    if (type && !t) {
-        err_set(&e, 400, "import.type", "未知的记录类型“%s”", "Unknown record type \"%s\"", type, type);
-        goto done;
-    }
-    if (!t) {
-        char **cells;
-        size_t n;
-        if (tab_open_file(path, fmt, &r, &e)) goto done;
-        int got = tab_next(r, &cells, &n, &e);
-        if (got < 0) goto done;
-        t = got ? rec_guess_type(cells, n) : NULL;
-        tab_close(r);
-        r = NULL;
-        if (!t) {
-            err_set(&e, 422, "import.unknown_format", "无法识别文件“%s”的内容类型，请用 --type 指定", "Cannot tell what file \"%s\" holds; give --type",
-                    base, base);
-            goto done;
-        }
-    }
-    if (tab_open_file(path, fmt, &r, &e) || rec_import(db, t, cli_actor(), r, base, &rep, &e)) goto done;
-    printf("%s：已导入 %s，%lld 行（新增 %lld，更新 %lld，未变 %lld；编码 %s）\n"
-           "%s: imported into %s, %lld rows (%lld created, %lld updated, %lld unchanged; encoding %s)\n",
-           base, t->zh, (long long)json_integer_value(json_object_get(rep, "rows")),
-           (long long)json_integer_value(json_object_get(rep, "created")), (long long)json_integer_value(json_object_get(rep, "updated")),
-           (long long)json_integer_value(json_object_get(rep, "unchanged")), json_string_value(json_object_get(rep, "encoding")),
-           base, t->path, (long long)json_integer_value(json_object_get(rep, "rows")),
-           (long long)json_integer_value(json_object_get(rep, "created")), (long long)json_integer_value(json_object_get(rep, "updated")),
-           (long long)json_integer_value(json_object_get(rep, "unchanged")), json_string_value(json_object_get(rep, "encoding")));
-    rc = 0;
-done:
-    if (rc) {
+    bar b = {util_now(), base, isatty(STDERR_FILENO)};
+    imp_progress p = {show_progress, &b};
+    int rc = imp_run(db, cli_actor(), base, path, NULL, 0, format, type, &p, &rep, &e);
+    if (b.tty) fputs("\n", stderr);
+    if (!rc) {
+        double el = util_now() - b.t0;
+        long long rows = (long long)json_integer_value(json_object_get(rep, "rows"));
+        printf("%s：已导入 %lld 行（新增 %lld，更新 %lld，未变 %lld；格式 %s；%.2f 秒）\n"
+               "%s: imported %lld rows (%lld created, %lld updated, %lld unchanged; format %s; %.2f s, %.0f rows/s)\n",
+               base, rows, (long long)json_integer_value(json_object_get(rep, "created")),
+               (long long)json_integer_value(json_object_get(rep, "updated")),
+               (long long)json_integer_value(json_object_get(rep, "unchanged")), json_string_value(json_object_get(rep, "format")),
+               el, base, rows, (long long)json_integer_value(json_object_get(rep, "created")),
+               (long long)json_integer_value(json_object_get(rep, "updated")),
+               (long long)json_integer_value(json_object_get(rep, "unchanged")), json_string_value(json_object_get(rep, "format")),
+               el, el > 0 ? rows / el : 0);
+    } else {
         if (!e.file) err_at(&e, base, 0, 0, NULL);
         cli_error(&e);
         if (!*report) {
@@ -103,7 +113,6 @@ done:
         if (*report) write_report_rows(*report, base, &e);
     }
     json_decref(rep);
-    tab_close(r);
     err_clear(&e);
     return rc;
 }
@@ -118,12 +127,7 @@ int cmd_import(int argc, char **argv)
         fputs(import_usage, stderr);
         return 2;
     }
-    const char *fs = cli_opt(argc, argv, "--format");
-    tab_format fmt = !fs ? TAB_AUTO : !strcmp(fs, "csv") ? TAB_CSV : !strcmp(fs, "xlsx") ? TAB_XLSX : (tab_format)-1;
-    if ((int)fmt < 0) {
-        fprintf(stderr, "错误：未知格式 %s\nerror: unknown format %s\n", fs, fs);
-        return 2;
-    }
+    const char *fmt = cli_opt(argc, argv, "--format");
     if (cli_opt(argc, argv, "--dept")) {
         err e = ERR_INIT;
         cfg_set("cli_dept", cli_opt(argc, argv, "--dept"), &e);

@@ -10,6 +10,8 @@
 #include "domain.h"
 
 #include "accounts.h"
+#include "registry.h"
+#include "ingest.h"
 
 #include "../base/log.h"
 #include "../base/util.h"
@@ -18,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static rec_type *all_types[] = {&type_region, &type_department, &type_user, &type_entity, NULL};
+static rec_type *all_types[] = {
+    &type_region,         &type_department, &type_user,           &type_entity,      &type_patent,
+    &type_patent_event,   &type_trademark,  &type_copyright,      &type_geo_indication, &type_ic_layout,
+    &type_plant_variety,  &type_trade_secret, &type_import_job, NULL,
+};
 
 void domain_register(void) { rec_register(all_types); }
 
@@ -33,6 +39,15 @@ static int m1_foundation(store *db, err *e)
     return acct_create_tables(db, e);
 }
 
+static int m2_registry(store *db, err *e)
+{
+    rec_type *types[] = {&type_patent, &type_patent_event, &type_trademark, &type_copyright, &type_geo_indication,
+                         &type_ic_layout, &type_plant_variety, &type_trade_secret, &type_import_job};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (rec_create_table(db, types[i], e)) return -1;
+    return patent_create_tables(db, e);
+}
+
 typedef struct migration {
     const char *what;
     int (*apply)(store *db, err *e);
@@ -40,6 +55,7 @@ typedef struct migration {
 
 static const migration migrations[] = {
     {"foundation: audit, departments, regions, users, entities, sessions", m1_foundation},
+    {"registry: patents, legal events, trademarks, copyrights, GIs, IC layouts, plant varieties, trade secrets", m2_registry},
 };
 
 #define NMIG ((int)(sizeof migrations / sizeof migrations[0]))

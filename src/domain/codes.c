@@ -368,3 +368,78 @@ int code_region_check(const char *in, err *e)
     }
     return 0;
 }
+
+/* ---- IPC / CPC classification symbols ---------------------------------- */
+
+static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+
+int code_ipc_normalize(const char *in, buf *out)
+{
+    if (!in) return -1;
+    /* Compact copy: no spaces, upper case, nothing from '(' on. */
+    size_t len = strlen(in), n = 0;
+    char *s = xmalloc(len + 1);
+    for (size_t i = 0; i < len && in[i] != '(';) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            i++;
+        } else if (c == 0xE3 && (unsigned char)in[i + 1] == 0x80 &&
+                   (unsigned char)in[i + 2] == 0x80) {
+            i += 3;
+        } else {
+            s[n++] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : (char)c;
+            i++;
+        }
+    }
+    s[n] = '\0';
+
+    int rc = -1;
+    const char *group = NULL, *sub = NULL;
+    size_t glen = 0, slen = 0;
+    if (n < 4 || !((s[0] >= 'A' && s[0] <= 'H') || s[0] == 'Y') || !is_digit(s[1]) ||
+        !is_digit(s[2]) || !is_upper(s[3]))
+        goto done;
+    if (n == 4) {
+        if (out) {
+            buf_reset(out);
+            buf_add(out, s, 4);
+        }
+        rc = 0;
+        goto done;
+    }
+    const char *rest = s + 4, *slash = strchr(rest, '/');
+    if (slash) {
+        group = rest;
+        glen = (size_t)(slash - rest);
+        sub = slash + 1;
+        slen = strlen(sub);
+        if (glen < 1 || glen > 4 || strspn(group, "0123456789") != glen || slen < 2 ||
+            slen > 6 || strspn(sub, "0123456789") != slen)
+            goto done;
+    } else if (n == 14 && strspn(rest, "0123456789") == 10) {
+        group = rest;
+        glen = 4;
+        sub = rest + 4;
+        slen = 6;
+    } else {
+        goto done;
+    }
+    while (glen > 0 && *group == '0') {
+        group++;
+        glen--;
+    }
+    if (glen == 0) goto done;
+    while (slen > 2 && sub[slen - 1] == '0') slen--;
+    if (out) {
+        buf_reset(out);
+        buf_add(out, s, 4);
+        buf_putc(out, ' ');
+        buf_add(out, group, glen);
+        buf_putc(out, '/');
+        buf_add(out, sub, slen);
+    }
+    rc = 0;
+done:
+    free(s);
+    return rc;
+}

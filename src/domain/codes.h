@@ -74,4 +74,28 @@ int code_cn_appno_type(const char *norm);
  * Error: "validation.region_code". */
 int code_region_check(const char *in, err *e);
 
+/* IPC / CPC classification symbol (国际专利分类号).
+ *
+ * in:  NUL-terminated; NULL fails.  ASCII letters are upper-cased, spaces
+ *      (ASCII whitespace, U+3000) anywhere are ignored and anything from
+ *      the first '(' on (the version, "(2006.01)") is dropped.  Accepted
+ *      shapes, after that:
+ *        A24B15/18          section, class, subclass, main group, '/',
+ *                           subgroup ("A24B   15/18    (2006.01)",
+ *                           "H04L 29/080000", "B60R11/0229");
+ *        G06F0017300000     the 14-character CPC "scheme" form: subclass,
+ *                           4-digit zero-padded main group, 6-digit
+ *                           zero-padded subgroup;
+ *        B60R               a subclass alone, returned as such.
+ *      The section is a letter A-H, or Y (CPC's Y section, "Y10S 901/01",
+ *      which real CPC lists contain); the class two digits; the subclass a
+ *      letter; the main group 1-4 digits, not all zero; the subgroup 2-6
+ *      digits.
+ * out: on success it is reset and receives "A24B 15/18": the main group
+ *      without leading zeros, the subgroup without trailing zeros but with
+ *      at least 2 digits ("9/00", "1/02", "1/645", "11/0229", "17/30").
+ *      On failure it is left untouched.  The caller owns the buf.
+ * Returns 0, or -1 when the input has none of these shapes. */
+int code_ipc_normalize(const char *in, buf *out);
+
 #endif

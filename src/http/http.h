@@ -99,6 +99,12 @@ extern const http_route api_routes[];
 void api_dispatch(http_req *r);
 /* The OpenAPI 3 document (new reference). */
 json_t *api_openapi(void);
+/* Import jobs (jobs.c). */
+void h_import_start(http_req *r);
+void h_import_get(http_req *r);
+void h_import_errors(http_req *r);
+/* Waits (at most grace seconds) for running import jobs to finish. */
+void jobs_wait(int grace);
 /* Serves a static file from cfg->web_root. */
 void static_serve(http_req *r);
 

@@ -401,6 +401,7 @@ void server_stop(server *s, int grace)
 {
     if (!s) return;
     MHD_socket ls = MHD_quiesce_daemon(s->d);
+    jobs_wait(grace);
     double until = util_now() + grace;
     while (util_now() < until) {
         const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);

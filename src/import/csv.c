@@ -548,3 +548,11 @@ void csv_close(csv_reader *r)
     err_clear(&r->saved);
     free(r);
 }
+
+long long csv_bytes_read(const csv_reader *r)
+{
+    if (!r) return 0;
+    if (!r->fp) return (long long)r->rpos;
+    long pos = ftell(r->fp);
+    return pos < 0 ? 0 : (long long)pos - (long long)(r->rlen - r->rpos);
+}

@@ -64,4 +64,7 @@ const char *csv_encoding(const csv_reader *r);
  * ignored. */
 void csv_close(csv_reader *r);
 
+/* Bytes of the input consumed so far (for progress reports). */
+long long csv_bytes_read(const csv_reader *r);
+
 #endif

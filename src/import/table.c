@@ -122,3 +122,8 @@ void tab_close(tab_reader *r)
     xlsx_close(r->xlsx);
     free(r);
 }
+
+long long tab_bytes_read(const tab_reader *r)
+{
+    return r && r->csv ? csv_bytes_read(r->csv) : 0;
+}

@@ -57,4 +57,7 @@ const char *tab_encoding(const tab_reader *r);
  * ignored. */
 void tab_close(tab_reader *r);
 
+/* Bytes of a CSV input consumed so far (0 for XLSX), for progress. */
+long long tab_bytes_read(const tab_reader *r);
+
 #endif

@@ -492,8 +492,8 @@ json_t *rec_cell_to_json(const rec_field *f, const char *cell, long row, long co
     default: out = json_string(s);
     }
     if (!out) {
-        char *zh = xasprintf("第 %ld 行第 %ld 列：字段“%s”的值“%s”应为%s", row, col, f->zh, s, type_zh(f));
-        char *en = xasprintf("Row %ld, column %ld: field \"%s\": \"%s\" is not %s", row, col, f->en, s, type_en(f));
+        char *zh = xasprintf("字段“%s”的值“%s”应为%s", f->zh, s, type_zh(f));
+        char *en = xasprintf("Field \"%s\": \"%s\" is not %s", f->en, s, type_en(f));
         rec_item(e, f, NULL, row, col, "validation.type", zh, en);
         free(zh);
         free(en);

@@ -134,6 +134,10 @@ typedef struct rec_type {
     unsigned flags;
     const char *title_field;  /* the field that names a row */
     rec_hook_fn before_write;
+    /* Runs inside the transaction after the row is written (row = the
+     * stored values with id and version; old = previous row or NULL; on
+     * delete row is the deleted row). For derived tables and indexes. */
+    rec_hook_fn after_write;
     /* filled by rec_register(): */
     int nfields;
     char *select_sql; /* "SELECT <std cols>, <fields> FROM <path>" */
@@ -213,6 +217,22 @@ int rec_delete(store *db, const rec_type *t, const rec_actor *a, int64_t id, int
 int rec_create_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, json_t **out, err *e);
 int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch,
                   int64_t expect_version, json_t **out, err *e);
+
+/* Fast create for bulk import inside the caller's transaction: validates,
+ * runs both hooks and inserts like rec_create_tx(), but writes no audit
+ * entry per row (the caller audits the import as a whole: file, checksum,
+ * counts) and does not read the row back.  *id receives the new id. */
+int rec_insert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, int64_t *id, err *e);
+
+/* Outcome of an upsert. */
+typedef enum { REC_CREATED = 1, REC_UPDATED, REC_UNCHANGED } rec_outcome;
+enum { REC_UPSERT_BULK = 1 /* new rows via rec_insert_tx (no per-row audit) */ };
+/* Inside the caller's transaction: finds the live row whose RF_KEY fields
+ * equal those of `in`; creates one when there is none, updates it when a
+ * value in `in` differs (audited), else leaves it.  *outcome tells which;
+ * *id (may be NULL) gets the row's id. */
+int rec_upsert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, unsigned flags, rec_outcome *outcome,
+                  int64_t *id, err *e);
 
 /* ---- validation and conversion ---- */
 

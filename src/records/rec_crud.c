@@ -592,9 +592,12 @@ static int stale(err *e, const rec_type *t, int64_t id, int64_t have, int64_t wa
     return -1;
 }
 
-int rec_create_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, json_t **out, err *e)
+/* Validates `in` and inserts it; *id gets the new id and *rowp (when not
+ * NULL) the row as written, with id and version set. */
+static int insert_row(store *db, const rec_type *t, const rec_actor *a, json_t *in, int64_t *idp, json_t **rowp,
+                      err *e)
 {
-    *out = NULL;
+    if (rowp) *rowp = NULL;
     if (rec_can_write(t, a->role) == SCOPE_NONE) return forbidden(e, t, a, 1);
     json_t *row = NULL;
     if (rec_validate(t, in, NULL, 0, &row, e)) return -1;
@@ -629,14 +632,13 @@ int rec_create_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, 
     int64_t id = r == 1 ? store_col_int(st, 0) : 0;
     store_done(st);
     if (r != 1) goto out;
-    json_t *stored;
-    if (load_row(db, t, id, 0, &stored, e) != 1) goto out;
-    *out = public_copy(t, stored);
-    json_decref(stored);
-    if (audit_append(db, a, "create", t->name, id, NULL, *out, e)) {
-        json_decref(*out);
-        *out = NULL;
-        goto out;
+    json_object_set_new(row, "id", json_integer(id));
+    json_object_set_new(row, "version", json_integer(1));
+    if (t->after_write && t->after_write(&c, row, NULL, e)) goto out;
+    *idp = id;
+    if (rowp) {
+        *rowp = row;
+        row = NULL;
     }
     rc = 0;
 out:
@@ -644,6 +646,29 @@ out:
     buf_free(&sql);
     buf_free(&vals);
     return rc;
+}
+
+int rec_insert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, int64_t *id, err *e)
+{
+    return insert_row(db, t, a, in, id, NULL, e);
+}
+
+int rec_create_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, json_t **out, err *e)
+{
+    *out = NULL;
+    int64_t id;
+    if (insert_row(db, t, a, in, &id, NULL, e)) return -1;
+    json_t *stored;
+    int r = load_row(db, t, id, 0, &stored, e);
+    if (r != 1) return r == 0 ? not_found(e, t, id) : -1;
+    *out = public_copy(t, stored);
+    json_decref(stored);
+    if (audit_append(db, a, "create", t->name, id, NULL, *out, e)) {
+        json_decref(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch,
@@ -699,6 +724,10 @@ int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, 
     }
     json_t *stored;
     if (load_row(db, t, id, 0, &stored, e) != 1) goto out;
+    if (t->after_write && t->after_write(&c, stored, old, e)) {
+        json_decref(stored);
+        goto out;
+    }
     *out = public_copy(t, stored);
     json_decref(stored);
     oldpub = public_copy(t, old);
@@ -767,6 +796,7 @@ static int delete_tx(store *db, const rec_type *t, const rec_actor *a, int64_t i
         stale(e, t, id, have + 1, expect_version);
         goto out;
     }
+    if (t->after_write && t->after_write(&c, old, old, e)) goto out;
     oldpub = public_copy(t, old);
     if (audit_append(db, a, "delete", t->name, id, oldpub, NULL, e)) goto out;
     rc = 0;

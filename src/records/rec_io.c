@@ -288,8 +288,10 @@ static void row_errors(err *e, err *re, long row, const rec_field **fmap, int nc
             long colno = (long)json_integer_value(json_object_get(it, "column"));
             for (int c = 0; !colno && field && c < ncols; c++)
                 if (fmap[c] && !strcmp(fmap[c]->name, field)) colno = c + 1;
-            char *zh = xasprintf("第 %ld 行：%s", row, json_string_value(json_object_get(it, "message_zh")));
-            char *en = xasprintf("Row %ld: %s", row, json_string_value(json_object_get(it, "message_en")));
+            char *zh = colno ? xasprintf("第 %ld 行第 %ld 列：%s", row, colno, json_string_value(json_object_get(it, "message_zh")))
+                             : xasprintf("第 %ld 行：%s", row, json_string_value(json_object_get(it, "message_zh")));
+            char *en = colno ? xasprintf("Row %ld, column %ld: %s", row, colno, json_string_value(json_object_get(it, "message_en")))
+                             : xasprintf("Row %ld: %s", row, json_string_value(json_object_get(it, "message_en")));
             err_item_msg(e, field, row, colno, json_string_value(json_object_get(it, "code")), zh, en);
             free(zh);
             free(en);
@@ -365,6 +367,40 @@ static int unchanged(json_t *in, json_t *row)
         }
     }
     return 1;
+}
+
+int rec_upsert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, unsigned flags, rec_outcome *outcome,
+                  int64_t *idp, err *e)
+{
+    int64_t id = 0, ver = 0;
+    json_t *out = NULL;
+    int rc = -1;
+    int found = find_by_key(db, t, in, &id, &ver, e);
+    if (found < 0) return -1;
+    if (found == 1) {
+        json_t *cur = NULL;
+        if (rec_get(db, t, a, id, &cur, e)) return -1;
+        if (unchanged(in, cur)) {
+            *outcome = REC_UNCHANGED;
+            rc = 0;
+        } else if (rec_update_tx(db, t, a, id, in, ver, &out, e) == 0) {
+            *outcome = REC_UPDATED;
+            rc = 0;
+        }
+        json_decref(cur);
+    } else if (flags & REC_UPSERT_BULK) {
+        if (rec_insert_tx(db, t, a, in, &id, e) == 0) {
+            *outcome = REC_CREATED;
+            rc = 0;
+        }
+    } else if (rec_create_tx(db, t, a, in, &out, e) == 0) {
+        id = json_integer_value(json_object_get(out, "id"));
+        *outcome = REC_CREATED;
+        rc = 0;
+    }
+    json_decref(out);
+    if (!rc && idp) *idp = id;
+    return rc;
 }
 
 int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, const char *fname,
@@ -446,24 +482,17 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
         }
         for (size_t c = (size_t)ncols; c < ncells; c++)
             if (cells[c][0]) {
-                char *zh = xasprintf("第 %ld 行第 %zu 列：该列没有表头", rowno, c + 1);
-                char *en = xasprintf("Row %ld, column %zu: the column has no header", rowno, c + 1);
+                char *zh = xstrdup("该列没有表头");
+                char *en = xstrdup("The column has no header");
                 err_item_msg(&re, NULL, rowno, (long)c + 1, "import.extra_cell", zh, en);
                 free(zh);
                 free(en);
             }
-        if (!err_isset(&re)) {
-            int64_t id = 0, ver = 0;
-            json_t *out = NULL;
-            int found = find_by_key(db, t, in, &id, &ver, &re);
-            if (found == 1) {
-                json_t *cur = NULL;
-                if (rec_get(db, t, a, id, &cur, &re) == 0 && unchanged(in, cur)) same++;
-                else if (!err_isset(&re) && rec_update_tx(db, t, a, id, in, ver, &out, &re) == 0) updated++;
-                json_decref(cur);
-            } else if (found == 0 && rec_create_tx(db, t, a, in, &out, &re) == 0)
-                created++;
-            json_decref(out);
+        rec_outcome oc;
+        if (!err_isset(&re) && rec_upsert_tx(db, t, a, in, 0, &oc, NULL, &re) == 0) {
+            if (oc == REC_CREATED) created++;
+            else if (oc == REC_UPDATED) updated++;
+            else same++;
         }
         if (err_isset(&re)) {
             if (re.status >= 500) { /* a database failure: stop, keep the message */
@@ -477,9 +506,9 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
         err_clear(&re);
         json_decref(in);
     }
-    if (rc < 0) { /* the file itself is broken: report where */
+    if (rc < 0) { /* the file itself is broken: report where (the reader's message has it) */
         store_rollback(db);
-        row_errors(&items, e, e->row, fmap, ncols, &nerr);
+        if (nerr++ < MAX_REPORTED_ERRORS) err_item_msg(&items, NULL, e->row, e->col, e->code, err_msg(e, LANG_ZH), err_msg(e, LANG_EN));
         err_clear(e);
         goto finish;
     }

@@ -13,6 +13,7 @@
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,7 +114,8 @@ export function request(base, method, url, { body, headers = {}, chunked = false
       if (!chunked) h['Content-Length'] = String(data.length);
     }
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent: false, timeout },
+      // a path starting with / is sent exactly as given (no dot-segment normalisation)
+      { host: u.hostname, port: u.port, path: url.startsWith('/') ? url : u.pathname + u.search, method, headers: h, agent: false, timeout },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -361,4 +363,33 @@ export function problem(assert, res, status, code) {
     assert.equal(typeof p[k], 'string', `problem field ${k}`);
   assert.equal(p.request_id, res.headers['x-request-id']);
   return p;
+}
+
+/* Sends raw bytes over a new TCP connection and collects what comes back
+ * until the server closes, or `idleMs` pass without data after some
+ * arrived, or `timeoutMs` pass.  Resolves { text, closed }. */
+export function rawHttp(port, data, { idleMs = 300, timeoutMs = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    let idle = null, done = false;
+    const finish = (closed) => {
+      if (done) return;
+      done = true;
+      clearTimeout(idle);
+      clearTimeout(total);
+      sock.destroy();
+      resolve({ text: Buffer.concat(chunks).toString('utf8'), closed });
+    };
+    const total = setTimeout(() => finish(false), timeoutMs);
+    sock.on('data', (d) => {
+      chunks.push(d);
+      clearTimeout(idle);
+      idle = setTimeout(() => finish(false), idleMs);
+    });
+    sock.on('end', () => finish(true));
+    sock.on('close', () => finish(true));
+    sock.on('error', (e) => (chunks.length ? finish(true) : reject(e)));
+    sock.write(data);
+  });
 }

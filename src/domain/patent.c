@@ -1,0 +1,415 @@
+/*
+ * patent.c - patent hooks, derived tables and legal status.
+ */
+#include "registry.h"
+
+#include "codes.h"
+
+#include "../base/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int (*registry_resolve_region)(const char *address, char code[7]);
+
+int patent_create_tables(store *db, err *e)
+{
+    buf b = BUF_INIT;
+    const char *I = store_sql_type(db, STORE_T_INT);
+    buf_printf(&b,
+               "CREATE TABLE IF NOT EXISTS patent_ipc (patent_id %s NOT NULL REFERENCES patents(id), seq %s NOT NULL,"
+               " code TEXT NOT NULL, PRIMARY KEY (patent_id, seq));"
+               "CREATE INDEX IF NOT EXISTS ix_patent_ipc_code ON patent_ipc(code);"
+               "CREATE TABLE IF NOT EXISTS patent_parties (patent_id %s NOT NULL REFERENCES patents(id),"
+               " role TEXT NOT NULL, seq %s NOT NULL, name TEXT NOT NULL, address TEXT, country TEXT,"
+               " region_code TEXT, PRIMARY KEY (patent_id, role, seq));"
+               "CREATE INDEX IF NOT EXISTS ix_patent_parties_region ON patent_parties(region_code);"
+               "CREATE INDEX IF NOT EXISTS ix_patent_parties_name ON patent_parties(name);",
+               I, I, I, I);
+    int rc = store_exec(db, b.s, e);
+    buf_free(&b);
+    return rc;
+}
+
+static void item(err *e, const char *field, const char *zh, const char *en)
+{
+    err_item_msg(e, field, 0, 0, "validation.structure", zh, en);
+}
+
+/* Checks an array of parties [{name, address?, country?}]; normalises
+ * country codes to upper case.  Returns 0 or -1 (items added). */
+static int check_parties(json_t *arr, const char *field, const char *zh_label, err *e)
+{
+    if (!arr || json_is_null(arr)) return 0;
+    if (!json_is_array(arr)) {
+        char *zh = xasprintf("“%s”应为数组：[{name, address, country}]", zh_label);
+        char *en = xasprintf("\"%s\" must be an array of {name, address, country}", field);
+        item(e, field, zh, en);
+        free(zh);
+        free(en);
+        return -1;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(arr, i, p)
+    {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        json_t *addr = json_object_get(p, "address"), *cty = json_object_get(p, "country");
+        if (!json_is_object(p) || !name || !*name || (addr && !json_is_null(addr) && !json_is_string(addr)) ||
+            (cty && !json_is_null(cty) && (!json_is_string(cty) || strlen(json_string_value(cty)) != 2))) {
+            char *zh = xasprintf("“%s”第 %zu 项无效：需要 name（文本），address 为文本，country 为两位代码", zh_label, i + 1);
+            char *en = xasprintf("\"%s\" item %zu is invalid: name (text) is required, address is text, country a two-letter code",
+                                 field, i + 1);
+            item(e, field, zh, en);
+            free(zh);
+            free(en);
+            return -1;
+        }
+        if (json_is_string(cty)) {
+            char c[3] = {(char)(json_string_value(cty)[0] & ~0x20), (char)(json_string_value(cty)[1] & ~0x20), 0};
+            json_object_set_new(p, "country", json_string(c));
+        }
+    }
+    return 0;
+}
+
+static int check_strings(json_t *arr, const char *field, const char *zh_label, err *e)
+{
+    if (!arr || json_is_null(arr)) return 0;
+    size_t i;
+    json_t *v;
+    int ok = json_is_array(arr);
+    if (ok) json_array_foreach(arr, i, v) if (!json_is_string(v)) ok = 0;
+    if (!ok) {
+        char *zh = xasprintf("“%s”应为文本数组", zh_label);
+        char *en = xasprintf("\"%s\" must be an array of strings", field);
+        item(e, field, zh, en);
+        free(zh);
+        free(en);
+        return -1;
+    }
+    return 0;
+}
+
+/* Normalises an IPC/CPC list in place; bad codes are reported. */
+static int normalise_codes(json_t *row, const char *field, const char *zh_label, err *e)
+{
+    json_t *arr = json_object_get(row, field);
+    if (check_strings(arr, field, zh_label, e)) return -1;
+    if (!arr || json_is_null(arr)) return 0;
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    int bad = 0;
+    json_array_foreach(arr, i, v)
+    {
+        buf n = BUF_INIT;
+        if (code_ipc_normalize(json_string_value(v), &n)) {
+            char *zh = xasprintf("“%s”中的分类号“%s”格式无效（应如 H04L 29/08）", zh_label, json_string_value(v));
+            char *en = xasprintf("\"%s\": \"%s\" is not a valid classification code (e.g. H04L 29/08)", field,
+                                 json_string_value(v));
+            err_item_msg(e, field, 0, 0, "validation.ipc", zh, en);
+            free(zh);
+            free(en);
+            bad = 1;
+        } else {
+            int dup = 0;
+            size_t k;
+            json_t *w;
+            json_array_foreach(out, k, w) if (!strcmp(json_string_value(w), n.s)) dup = 1;
+            if (!dup) json_array_append_new(out, json_string(n.s));
+        }
+        buf_free(&n);
+    }
+    if (bad) {
+        json_decref(out);
+        return -1;
+    }
+    json_object_set_new(row, field, out);
+    return 0;
+}
+
+static int check_family(json_t *arr, err *e)
+{
+    if (!arr || json_is_null(arr)) return 0;
+    size_t i;
+    json_t *m;
+    int ok = json_is_array(arr);
+    if (ok)
+        json_array_foreach(arr, i, m)
+        {
+            json_t *c = json_object_get(m, "country"), *n = json_object_get(m, "number"), *g = json_object_get(m, "granted");
+            if (!json_is_object(m) || !json_is_string(c) || strlen(json_string_value(c)) != 2 || !json_is_string(n) ||
+                (g && !json_is_boolean(g)))
+                ok = 0;
+        }
+    if (!ok)
+        item(e, "family", "“同族专利”应为数组：[{country（两位代码）, number, granted（true/false）}]",
+             "\"family\" must be an array of {country (two letters), number, granted (true/false)}");
+    return ok ? 0 : -1;
+}
+
+static int check_awards(json_t *arr, err *e)
+{
+    if (!arr || json_is_null(arr)) return 0;
+    size_t i;
+    json_t *m;
+    int ok = json_is_array(arr);
+    if (ok)
+        json_array_foreach(arr, i, m)
+        {
+            const char *k = json_string_value(json_object_get(m, "kind"));
+            json_t *y = json_object_get(m, "year");
+            if (!json_is_object(m) || !k || (strcmp(k, "china_patent_award") && strcmp(k, "national_sci_award")) ||
+                (y && !json_is_integer(y)))
+                ok = 0;
+        }
+    if (!ok)
+        item(e, "awards", "“获奖”应为数组：[{kind: china_patent_award（中国专利奖）或 national_sci_award（国家科学技术奖）, level, year}]",
+             "\"awards\" must be an array of {kind: china_patent_award or national_sci_award, level, year}");
+    return ok ? 0 : -1;
+}
+
+/* Appends the names of parties in arr to b (distinct, separated by "；"). */
+static void add_names(buf *b, json_t *arr)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(arr, i, p)
+    {
+        const char *n = json_string_value(json_object_get(p, "name"));
+        if (!n || (b->s && strstr(b->s, n))) continue;
+        if (b->len) buf_puts(b, "；");
+        buf_puts(b, n);
+    }
+}
+
+int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    (void)old;
+    if (c->op == REC_DELETE) return 0;
+    const char *appno = json_string_value(json_object_get(row, "appno"));
+    if (appno && !json_is_string(json_object_get(row, "country"))) {
+        int foreign = appno[0] >= 'A' && appno[0] <= 'Z' && appno[1] >= 'A' && appno[1] <= 'Z';
+        char cc[3] = {foreign ? appno[0] : 'C', foreign ? appno[1] : 'N', 0};
+        json_object_set_new(row, "country", json_string(cc));
+    }
+    int bad = 0;
+    bad |= normalise_codes(row, "ipc", "IPC 分类号", e);
+    bad |= normalise_codes(row, "cpc", "CPC 分类号", e);
+    bad |= check_parties(json_object_get(row, "applicants"), "applicants", "申请人", e);
+    bad |= check_parties(json_object_get(row, "patentees"), "patentees", "专利权人", e);
+    bad |= check_strings(json_object_get(row, "inventors"), "inventors", "发明人", e);
+    bad |= check_family(json_object_get(row, "family"), e);
+    bad |= check_awards(json_object_get(row, "awards"), e);
+    if (bad) return -1;
+    json_t *ipc = json_object_get(row, "ipc");
+    json_object_set_new(row, "ipc_main", json_array_size(ipc) ? json_incref(json_array_get(ipc, 0)) : json_null());
+    json_t *apps = json_object_get(row, "applicants"), *pats = json_object_get(row, "patentees");
+    json_t *first = json_array_get(json_array_size(apps) ? apps : pats, 0);
+    json_object_set_new(row, "first_applicant",
+                        first ? json_incref(json_object_get(first, "name")) : json_null());
+    buf names = BUF_INIT;
+    add_names(&names, apps);
+    add_names(&names, pats);
+    json_object_set_new(row, "holders", names.len ? json_string(names.s) : json_null());
+    buf_free(&names);
+    char code[7] = "";
+    const char *addr = first ? json_string_value(json_object_get(first, "address")) : NULL;
+    if (addr && registry_resolve_region && registry_resolve_region(addr, code) == 1)
+        json_object_set_new(row, "region_code", json_string(code));
+    else
+        json_object_set_new(row, "region_code", json_null());
+    return 0;
+}
+
+static int insert_parties(store *db, int64_t id, const char *role, json_t *arr, err *e)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(arr, i, p)
+    {
+        store_stmt *st = store_prepare(db,
+                                       "INSERT INTO patent_parties (patent_id, role, seq, name, address, country, region_code)"
+                                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                       e);
+        if (!st) return -1;
+        const char *addr = json_string_value(json_object_get(p, "address"));
+        char code[7] = "";
+        int have = addr && registry_resolve_region && registry_resolve_region(addr, code) == 1;
+        store_bind_int(st, 1, id);
+        store_bind_text(st, 2, role);
+        store_bind_int(st, 3, (int64_t)i + 1);
+        store_bind_text(st, 4, json_string_value(json_object_get(p, "name")));
+        store_bind_text(st, 5, addr);
+        store_bind_text(st, 6, json_string_value(json_object_get(p, "country")));
+        store_bind_text(st, 7, have ? code : NULL);
+        int rc = store_step(st, e);
+        store_done(st);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+static int exec_id(store *db, const char *sql, int64_t id, err *e)
+{
+    store_stmt *st = store_prepare(db, sql, e);
+    if (!st) return -1;
+    store_bind_int(st, 1, id);
+    int rc = store_step(st, e);
+    store_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int patent_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    int64_t id = json_integer_value(json_object_get(row, "id"));
+    if (old) {
+        if (exec_id(c->db, "DELETE FROM patent_ipc WHERE patent_id = ?", id, e) ||
+            exec_id(c->db, "DELETE FROM patent_parties WHERE patent_id = ?", id, e))
+            return -1;
+    }
+    if (c->op == REC_DELETE) return 0;
+    json_t *ipc = json_object_get(row, "ipc");
+    size_t i;
+    json_t *v;
+    json_array_foreach(ipc, i, v)
+    {
+        store_stmt *st = store_prepare(c->db, "INSERT INTO patent_ipc (patent_id, seq, code) VALUES (?, ?, ?)", e);
+        if (!st) return -1;
+        store_bind_int(st, 1, id);
+        store_bind_int(st, 2, (int64_t)i + 1);
+        store_bind_text(st, 3, json_string_value(v));
+        int rc = store_step(st, e);
+        store_done(st);
+        if (rc < 0) return -1;
+    }
+    if (insert_parties(c->db, id, "applicant", json_object_get(row, "applicants"), e) ||
+        insert_parties(c->db, id, "patentee", json_object_get(row, "patentees"), e))
+        return -1;
+    return 0;
+}
+
+/* ---- legal status ---- */
+
+int pat_term_years(const char *kind, long filing_day)
+{
+    if (kind && !strcmp(kind, "utility")) return 10;
+    if (kind && !strcmp(kind, "design")) return filing_day >= util_days_from_civil(2021, 6, 1) ? 15 : 10;
+    return 20;
+}
+
+static long add_years(long day, int years)
+{
+    long y;
+    unsigned m, d;
+    util_civil_from_days(day, &y, &m, &d);
+    y += years;
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) d = 28;
+    return util_days_from_civil(y, m, d);
+}
+
+void pat_status_on(const json_t *patent, const json_t *events, long day, pat_status *out)
+{
+    out->state = PAT_NOT_GRANTED;
+    out->since = -1;
+    out->term_end = -1;
+    out->cause_event = 0;
+    long grant = -1, filing = -1, d;
+    if (!util_date_parse(json_string_value(json_object_get(patent, "grant_date")), &d)) grant = d;
+    if (!util_date_parse(json_string_value(json_object_get(patent, "filing_date")), &d)) filing = d;
+    size_t i;
+    json_t *ev;
+    /* a grant event counts as well as the grant date */
+    json_array_foreach(events, i, ev)
+    {
+        const char *k = json_string_value(json_object_get(ev, "kind"));
+        if (k && !strcmp(k, "grant") && !util_date_parse(json_string_value(json_object_get(ev, "date")), &d) &&
+            (grant < 0 || d < grant))
+            grant = d;
+    }
+    if (filing >= 0) out->term_end = add_years(filing, pat_term_years(json_string_value(json_object_get(patent, "kind")), filing));
+    if (grant < 0 || grant > day) return;
+    out->state = PAT_IN_FORCE;
+    out->since = grant;
+    /* the latest ending or restoring event on or before the day decides;
+     * on the same day an ending event wins over a restoration */
+    long best = -1;
+    int best_end = 0;
+    json_array_foreach(events, i, ev)
+    {
+        const char *k = json_string_value(json_object_get(ev, "kind"));
+        if (!k || util_date_parse(json_string_value(json_object_get(ev, "date")), &d) || d > day) continue;
+        pat_state s;
+        if (!strcmp(k, "lapse")) s = PAT_LAPSED;
+        else if (!strcmp(k, "invalidation")) s = PAT_INVALIDATED;
+        else if (!strcmp(k, "surrender")) s = PAT_SURRENDERED;
+        else if (!strcmp(k, "expiry")) s = PAT_EXPIRED;
+        else if (!strcmp(k, "restoration")) s = PAT_IN_FORCE;
+        else continue;
+        int is_end = s != PAT_IN_FORCE;
+        if (d > best || (d == best && is_end && !best_end)) {
+            best = d;
+            best_end = is_end;
+            out->state = s;
+            out->since = s == PAT_IN_FORCE ? d : d;
+            out->cause_event = json_integer_value(json_object_get(ev, "id"));
+        }
+    }
+    if (out->state == PAT_IN_FORCE && out->term_end >= 0 && day >= out->term_end) {
+        out->state = PAT_TERM_ENDED;
+        out->since = out->term_end;
+        out->cause_event = 0;
+    }
+}
+
+const char *pat_state_name(pat_state s)
+{
+    static const char *n[] = {"not_granted", "in_force", "term_ended", "lapsed", "invalidated", "surrendered", "expired"};
+    return n[s];
+}
+
+const char *pat_state_label(pat_state s, lang l)
+{
+    static const char *zh[] = {"未授权", "有效", "期限届满", "未缴年费终止", "宣告无效", "放弃", "期满终止"};
+    static const char *en[] = {"Not granted", "In force", "Term ended", "Lapsed (fees unpaid)", "Invalidated", "Surrendered", "Expired"};
+    return l == LANG_EN ? en[s] : zh[s];
+}
+
+int pat_events_load(store *db, int64_t id, json_t **events, err *e)
+{
+    *events = NULL;
+    rec_actor sys = {0, "system", ROLE_ADMIN, NULL};
+    rec_query q = {0};
+    q.filters = json_pack("{s:I}", "patent", (json_int_t)id);
+    json_object_set_new(q.filters, "patent", json_sprintf("%lld", (long long)id));
+    q.sort = "date";
+    json_t *all = json_array();
+    const char *cursor = NULL;
+    char *cur = NULL;
+    int rc = 0;
+    for (;;) {
+        json_t *page;
+        q.cursor = cursor;
+        q.limit = 1000;
+        if (rec_list(db, &type_patent_event, &sys, &q, &page, e)) {
+            rc = -1;
+            break;
+        }
+        json_array_extend(all, json_object_get(page, "items"));
+        const char *nc = json_string_value(json_object_get(page, "next_cursor"));
+        free(cur);
+        cur = nc ? xstrdup(nc) : NULL;
+        cursor = cur;
+        json_decref(page);
+        if (!cursor) break;
+    }
+    free(cur);
+    rec_query_free(&q);
+    if (rc) {
+        json_decref(all);
+        return -1;
+    }
+    *events = all;
+    return 0;
+}
