@@ -32,7 +32,7 @@ static const rec_field entity_fields[] = {
      .check = check_uscc, .help_zh = "18 位，按 GB 32100 校验", .help_en = "18 characters, checked per GB 32100"},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "主体类型", "Kind", 0, entity_kinds},
     {"address", RT_TEXT, RF_SEARCH | RF_LIST, "地址", "Address", 500},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST | RF_SORT, "所在区划", "Region code", 6, .check = check_region,
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST | RF_SORT | RF_INDEX, "所在区划", "Region code", 6, .check = check_region,
      .help_zh = "GB/T 2260 六位行政区划代码", .help_en = "GB/T 2260 six-digit division code"},
     {"legal_rep", RT_TEXT, 0, "法定代表人", "Legal representative", 100},
     {"established", RT_DATE, RF_FILTER | RF_SORT, "成立日期", "Established on"},

@@ -184,6 +184,8 @@ static void add_names(buf *b, json_t *arr)
     }
 }
 
+static long add_years(long day, int years);
+
 int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
 {
     (void)old;
@@ -203,6 +205,13 @@ int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
     bad |= check_family(json_object_get(row, "family"), e);
     bad |= check_awards(json_object_get(row, "awards"), e);
     if (bad) return -1;
+    long fd;
+    if (!util_date_parse(json_string_value(json_object_get(row, "filing_date")), &fd)) {
+        char te[16];
+        util_date_format(add_years(fd, pat_term_years(json_string_value(json_object_get(row, "kind")), fd)), te, sizeof te);
+        json_object_set_new(row, "term_end", json_string(te));
+    } else
+        json_object_set_new(row, "term_end", json_null());
     json_t *ipc = json_object_get(row, "ipc");
     json_object_set_new(row, "ipc_main", json_array_size(ipc) ? json_incref(json_array_get(ipc, 0)) : json_null());
     json_t *apps = json_object_get(row, "applicants"), *pats = json_object_get(row, "patentees");
@@ -413,3 +422,18 @@ int pat_events_load(store *db, int64_t id, json_t **events, err *e)
     *events = all;
     return 0;
 }
+
+/* Kept in one place with pat_status_on(): granted (grant date or a grant
+ * event) on or before D, the term not over, and no ending event on or
+ * before D that a later restoration (also on or before D) undid. */
+static const char in_force_sql[] =
+    "((p.grant_date IS NOT NULL AND p.grant_date <= ?) OR EXISTS (SELECT 1 FROM patent_events g WHERE g.patent = p.id"
+    " AND g.deleted_at IS NULL AND g.kind = 'grant' AND g.date <= ?))"
+    " AND (p.term_end IS NULL OR p.term_end > ?)"
+    " AND NOT EXISTS (SELECT 1 FROM patent_events x WHERE x.patent = p.id AND x.deleted_at IS NULL"
+    " AND x.kind IN ('lapse', 'invalidation', 'surrender', 'expiry') AND x.date <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM patent_events r WHERE r.patent = p.id AND r.deleted_at IS NULL"
+    " AND r.kind = 'restoration' AND r.date > x.date AND r.date <= ?))";
+
+const char *pat_in_force_sql(void) { return in_force_sql; }
+int pat_in_force_params(void) { return 5; }

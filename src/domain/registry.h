@@ -57,6 +57,11 @@ int pat_term_years(const char *kind, long filing_day);
 void pat_status_on(const json_t *patent, const json_t *events, long day, pat_status *out);
 const char *pat_state_name(pat_state s);
 const char *pat_state_label(pat_state s, lang l);
+/* SQL condition (neutral dialect) true when the patent aliased `p` is in
+ * force on the date bound to each `?` it contains (pat_in_force_params()
+ * of them, all the same date): the same rule as pat_status_on(). */
+const char *pat_in_force_sql(void);
+int pat_in_force_params(void);
 /* Loads the live events of patent id, oldest first (new reference). */
 int pat_events_load(store *db, int64_t id, json_t **events, err *e);
 

@@ -24,11 +24,12 @@
 #define MAX_RECORD ((size_t)16 << 20)    /* bytes in one record */
 #define MAX_FIELDS ((size_t)16384)       /* fields in one record (as XLSX) */
 
-enum enc { ENC_UNKNOWN, ENC_UTF8, ENC_GB18030 };
+enum enc { ENC_UNKNOWN, ENC_UTF8, ENC_GB18030, ENC_LATIN1 };
 enum state { S_START, S_UNQUOTED, S_QUOTED, S_QUOTE_SEEN };
 
 struct csv_reader {
     char *name;               /* for error messages */
+    char *path;               /* file input: the path (to scan it whole) */
     FILE *fp;                 /* NULL for memory input */
     unsigned char *rawbuf;    /* file input: the chunk buffer */
     size_t rawcap;
@@ -149,6 +150,67 @@ static size_t utf8_prefix(const unsigned char *p, size_t n, int *incomplete)
     return n;
 }
 
+static int use_gb18030(csv_reader *r);
+
+/* Structural GB18030 check of bytes, carrying the state across chunks:
+ * *st is the number of bytes still expected of a 2- or 4-byte character
+ * (with *st4 telling a 4-byte one's position).  Returns 0 on a violation. */
+static int gb_scan(const unsigned char *p, size_t n, int *st, int *pos4)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned b = p[i];
+        if (*st == 0) {
+            if (b < 0x80) continue;
+            if (b == 0x80 || b == 0xFF) return 0;
+            *st = 1;
+            *pos4 = 0;
+        } else if (*pos4 == 0) { /* second byte */
+            if ((b >= 0x40 && b <= 0x7E) || (b >= 0x80 && b <= 0xFE)) *st = 0;
+            else if (b >= 0x30 && b <= 0x39) *pos4 = 2;
+            else return 0;
+        } else if (*pos4 == 2) { /* third byte of four */
+            if (b < 0x81 || b > 0xFE) return 0;
+            *pos4 = 3;
+        } else { /* fourth byte */
+            if (b < 0x30 || b > 0x39) return 0;
+            *st = 0;
+            *pos4 = 0;
+        }
+    }
+    return 1;
+}
+
+/* True when the whole input from offset i of the buffer on is well-formed
+ * GB18030 (files are scanned through a second handle, the reader's
+ * position is not disturbed). */
+static int gb18030_all(csv_reader *r, size_t i)
+{
+    int st = 0, pos4 = 0;
+    if (!gb_scan(r->raw + i, r->rlen - i, &st, &pos4)) return 0;
+    if (!r->fp || r->eof || !r->path) return st == 0;
+    FILE *fp = fopen(r->path, "rb");
+    if (!fp) return 1;
+    long at = ftell(r->fp);
+    int ok = at >= 0 && fseek(fp, at, SEEK_SET) == 0;
+    unsigned char chunk[65536];
+    size_t k;
+    while (ok && (k = fread(chunk, 1, sizeof chunk, fp)) > 0) ok = gb_scan(chunk, k, &st, &pos4);
+    fclose(fp);
+    return ok && st == 0;
+}
+
+/* Input that is neither UTF-8 nor GB18030 (seen in real exports: Western
+ * text mangled by a wrong conversion) is read as ISO-8859-1, where every
+ * byte is a character, so nothing is lost or refused. */
+static int use_latin1(csv_reader *r)
+{
+    r->cd = iconv_open("UTF-8", "ISO-8859-1");
+    if (r->cd == (iconv_t)-1) return use_gb18030(r);
+    r->out = xmalloc(OUT_CAP);
+    r->enc = ENC_LATIN1;
+    return 0;
+}
+
 static int use_gb18030(csv_reader *r)
 {
     r->cd = iconv_open("UTF-8", "GB18030");
@@ -183,7 +245,7 @@ static int detect(csv_reader *r, size_t off)
             r->enc = ENC_UTF8;
             return 0;
         }
-        return use_gb18030(r);
+        return gb18030_all(r, i) ? use_gb18030(r) : use_latin1(r);
     }
 }
 
@@ -515,6 +577,7 @@ int csv_open_file(const char *path, csv_reader **out, err *e)
     }
     csv_reader *r = reader_new(base_name(path));
     r->fp = fp;
+    r->path = xstrdup(path);
     r->rawcap = CHUNK + DETECT_MAX;
     r->rawbuf = xmalloc(r->rawcap);
     r->raw = r->rawbuf;
@@ -531,13 +594,14 @@ long csv_row(const csv_reader *r) { return r->row; }
 
 const char *csv_encoding(const csv_reader *r)
 {
-    return r->enc == ENC_GB18030 ? "GB18030" : "UTF-8";
+    return r->enc == ENC_GB18030 ? "GB18030" : r->enc == ENC_LATIN1 ? "ISO-8859-1" : "UTF-8";
 }
 
 void csv_close(csv_reader *r)
 {
     if (!r) return;
     if (r->fp) fclose(r->fp);
+    free(r->path);
     if (r->cd != (iconv_t)-1) iconv_close(r->cd);
     free(r->out);
     free(r->rawbuf);

@@ -257,81 +257,116 @@ static char *pct_number(const char *cc, const char *digits)
 
 /* ---- one row ----------------------------------------------------------- */
 
-/* Application number -> appno (and pct_app_no for PCT numbers). */
+/* A Lens number "CC NUMBER KIND" ("US 2015/0094896 A1", "TW M341273 U");
+ * a date Lens sometimes appends ("DE 102014212746 A8 20150430") is
+ * dropped.  Without a country token, two capital letters before a digit
+ * ("EP0173280") are the country, else dflt_cc is. */
+typedef struct lens_no {
+    char cc[3];   /* "" when unknown */
+    char kind[3]; /* "" when not given */
+    buf num;      /* letters and digits of the number */
+    char *raw;    /* the first number token as written ("2012/166170") */
+} lens_no;
+
+static void parse_number(const char *s, const char *dflt_cc, lens_no *out)
+{
+    char *copy = xstrdup(s);
+    char *tok[8];
+    size_t nt = tokens(copy, tok, 8), first = 0;
+    memset(out, 0, sizeof *out);
+    if (nt >= 4 && strlen(tok[nt - 1]) == 8 && all_digits(tok[nt - 1], 8)) nt--;
+    if (nt >= 2 && is_country(tok[0])) {
+        memcpy(out->cc, tok[0], 3);
+        first = 1;
+    }
+    if (nt >= first + 2 && is_kind(tok[nt - 1])) {
+        memcpy(out->kind, tok[nt - 1], strlen(tok[nt - 1]) + 1);
+        nt--;
+    }
+    for (size_t i = first; i < nt; i++) add_alnum(&out->num, tok[i]);
+    out->raw = xstrdup(nt > first ? tok[first] : "");
+    const char *d = out->num.s;
+    if (!out->cc[0] && d && d[0] >= 'A' && d[0] <= 'Z' && d[1] >= 'A' && d[1] <= 'Z' &&
+        d[2] >= '0' && d[2] <= '9') {
+        memcpy(out->cc, d, 2);
+        out->cc[2] = '\0';
+        char *rest = xstrdup(d + 2);
+        buf_reset(&out->num);
+        buf_puts(&out->num, rest);
+        free(rest);
+        if (out->raw[0] && !strncmp(out->raw, out->cc, 2))
+            memmove(out->raw, out->raw + 2, strlen(out->raw + 2) + 1);
+    }
+    if (!out->cc[0] && is_country(dflt_cc)) memcpy(out->cc, dflt_cc, 3);
+    free(copy);
+}
+
+static void lens_no_free(lens_no *x)
+{
+    buf_free(&x->num);
+    free(x->raw);
+}
+
+/* Application number -> appno (and pct_app_no for PCT numbers, kind W). */
 static int row_appno(const lens_reader *l, json_t *doc, char **cells, size_t n, long row,
-                     err *e)
+                     const char *juris, err *e)
 {
     char *v = cell(l, cells, n, C_APPNO);
-    char *tok[8];
-    char *copy = xstrdup(v);
-    size_t nt = tokens(copy, tok, 8);
+    lens_no x;
+    parse_number(v, juris, &x);
     int rc = 0;
-    buf num = BUF_INIT, b = BUF_INIT;
-    const char *cc = nt >= 2 && is_country(tok[0]) ? tok[0] : NULL;
-    const char *kind = nt >= 3 && is_kind(tok[nt - 1]) ? tok[nt - 1] : NULL;
-    for (size_t i = cc ? 1 : 0; i < nt - (kind ? 1 : 0); i++) add_alnum(&num, tok[i]);
-    if (!num.len) {
+    buf b = BUF_INIT;
+    if (!x.num.len) {
         err_set(e, STATUS_INVALID, "import.missing_field", "第 %ld 行缺少申请号",
                 "Row %ld has no application number", row);
         rc = err_at(e, l->name, row, colno(l, C_APPNO), "appno");
-    } else if (cc && !strcmp(cc, "CN")) {
+    } else if (!strcmp(x.cc, "CN")) {
         /* Lens writes CN numbers without their check character. */
-        if ((num.len == 12 || num.len == 8) && all_digits(num.s, num.len))
-            buf_printf(&num, ".%c", cn_check_char(num.s, num.len));
-        if (code_cn_appno(num.s, &b, e) < 0)
+        if ((x.num.len == 12 || x.num.len == 8) && all_digits(x.num.s, x.num.len))
+            buf_printf(&x.num, ".%c", cn_check_char(x.num.s, x.num.len));
+        if (code_cn_appno(x.num.s, &b, e) < 0)
             rc = err_at(e, l->name, row, colno(l, C_APPNO), "appno");
         else
             set_str(doc, "appno", b.s);
     } else {
-        if (cc) buf_puts(&b, cc);
-        buf_puts(&b, num.s);
+        buf_puts(&b, x.cc);
+        buf_puts(&b, x.num.s);
         set_str(doc, "appno", b.s);
-        if (cc && kind && !strcmp(kind, "W")) {
-            char *pct = pct_number(cc, num.s);
+        if (x.cc[0] && !strcmp(x.kind, "W")) {
+            char *pct = pct_number(x.cc, x.num.s);
             set_str(doc, "pct_app_no", pct);
             free(pct);
         }
     }
-    buf_free(&num);
     buf_free(&b);
-    free(copy);
+    lens_no_free(&x);
     free(v);
     return rc;
 }
 
-/* Publication Number -> pub_no; returns the kind code found (heap, may be
- * "") for the grant decision. */
+/* Publication Number -> pub_no (and pct_pub_no for WO publications);
+ * returns the kind code found in it (heap, may be ""). */
 static char *row_pubno(const lens_reader *l, json_t *doc, char **cells, size_t n,
                        const char *juris)
 {
     char *v = cell(l, cells, n, C_PUBNO);
-    char *tok[8];
-    size_t nt = tokens(v, tok, 8);
-    /* Lens sometimes appends the publication date: "DE 102014212746 A8
-     * 20150430". */
-    if (nt >= 4 && strlen(tok[nt - 1]) == 8 && all_digits(tok[nt - 1], 8)) nt--;
-    const char *cc = nt >= 2 && is_country(tok[0]) ? tok[0] : NULL;
-    const char *kind = nt >= 3 && is_kind(tok[nt - 1]) ? tok[nt - 1] : NULL;
-    buf b = BUF_INIT;
-    for (size_t i = cc ? 1 : 0; i < nt - (kind ? 1 : 0); i++) add_alnum(&b, tok[i]);
-    char *k = xstrdup(kind ? kind : "");
-    if (b.len) {
+    lens_no x;
+    parse_number(v, juris, &x);
+    if (x.num.len) {
         buf pub = BUF_INIT;
-        buf_puts(&pub, cc ? cc : juris);
-        buf_puts(&pub, b.s);
-        buf_puts(&pub, k);
+        buf_printf(&pub, "%s%s%s", x.cc, x.num.s, x.kind);
         set_str(doc, "pub_no", pub.s);
-        /* WO publications: the PCT publication number as usually written. */
-        if (cc && !strcmp(cc, "WO") && nt >= 2) {
-            buf w = BUF_INIT;
-            buf_puts(&w, "WO");
-            buf_puts(&w, tok[1]);
-            set_str(doc, "pct_pub_no", w.s);
-            buf_free(&w);
-        }
         buf_free(&pub);
+        /* WO publications: the PCT publication number as usually written
+         * ("WO2012/166170"). */
+        if (!strcmp(x.cc, "WO")) {
+            char *w = xasprintf("WO%s", x.raw);
+            set_str(doc, "pct_pub_no", w);
+            free(w);
+        }
     }
-    buf_free(&b);
+    char *k = xstrdup(x.kind);
+    lens_no_free(&x);
     free(v);
     return k;
 }
@@ -469,7 +504,7 @@ static int row_doc(lens_reader *l, char **cells, size_t n, long row, json_t **ou
         if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
     if (is_country(juris)) set_str(doc, "country", juris);
 
-    if (row_appno(l, doc, cells, n, row, e) < 0) goto out;
+    if (row_appno(l, doc, cells, n, row, juris, e) < 0) goto out;
     char *kcol = cell(l, cells, n, C_KIND);
     kind = row_pubno(l, doc, cells, n, juris);
     if (*kcol) { /* the Kind column wins over the kind in the number */
@@ -540,7 +575,7 @@ int lens_open(tab_reader *r, const char *name, lens_reader **out, err *e)
     if (got < 0) return -1;
     lens_reader *l = xcalloc(1, sizeof *l);
     l->r = r;
-    l->name = xstrdup(name ? name : "");
+    l->name = xstrdup(name); /* NULL stays NULL: no err.file */
     map_header(cells, got ? n : 0, l->idx);
     buf zh = BUF_INIT, en = BUF_INIT;
     const char *first = NULL;
@@ -555,8 +590,8 @@ int lens_open(tab_reader *r, const char *name, lens_reader **out, err *e)
     if (first) {
         err_set(e, STATUS_INVALID, "import.missing_column",
                 "%s 不是完整的 Lens 导出文件：缺少列 %s%.0s",
-                "%s is not a complete Lens export: missing column(s) %.0s%s", l->name, zh.s,
-                en.s);
+                "%s is not a complete Lens export: missing column(s) %.0s%s",
+                l->name ? l->name : "", zh.s, en.s);
         err_at(e, l->name, got ? tab_row(r) : 0, 0, first);
         buf_free(&zh);
         buf_free(&en);

@@ -794,13 +794,32 @@ static char *root_label(xmlNode *root)
     return buf_detach(&q);
 }
 
-static int syntax_error(err *e, const char *name, xmlParserCtxtPtr ctxt)
+/* The first fatal error libxml2 reports (else the first error): the
+ * root cause, where the last one is often only "Premature end of data". */
+typedef struct first_err {
+    int level;
+    long line;
+    char *msg;
+} first_err;
+
+static void on_xml_error(void *ctx, xmlErrorPtr xe)
 {
-    xmlErrorPtr xe = xmlCtxtGetLastError(ctxt);
-    long line = xe ? xe->line : 0;
+    xmlParserCtxtPtr ctxt = ctx;
+    first_err *f = ctxt ? ctxt->_private : NULL;
+    if (!f || !xe || xe->level < XML_ERR_ERROR) return;
+    if (f->msg && (f->level == XML_ERR_FATAL || xe->level != XML_ERR_FATAL)) return;
+    free(f->msg);
+    f->level = xe->level;
+    f->line = xe->line;
+    f->msg = xstrdup(xe->message ? xe->message : "");
+}
+
+static int syntax_error(err *e, const char *name, const first_err *f)
+{
+    long line = f->msg ? f->line : 0;
     buf m = BUF_INIT;
-    if (xe && xe->message) {
-        char *s = xstrdup(xe->message);
+    if (f->msg && *f->msg) {
+        char *s = xstrdup(f->msg);
         util_trim(s);
         quote(&m, s);
         free(s);
@@ -835,9 +854,13 @@ int patxml_parse_mem(const char *name, const char *data, size_t n, json_t **doc,
     /* No network, no external DTD (the USPTO DOCTYPE names one that is not
      * here), no entity expansion from it, errors collected not printed. */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
+    first_err fe = {0, 0, NULL};
+    ctxt->_private = &fe;
+    ctxt->sax->serror = on_xml_error;
     xmlDocPtr x = xmlCtxtReadMemory(ctxt, data, (int)n, NULL, NULL, opts);
     if (!x) {
-        syntax_error(e, name, ctxt);
+        syntax_error(e, name, &fe);
+        free(fe.msg);
         xmlFreeParserCtxt(ctxt);
         return -1;
     }
@@ -845,7 +868,7 @@ int patxml_parse_mem(const char *name, const char *data, size_t n, json_t **doc,
     px p = {name, json_object(), e};
     int rc;
     if (!root) {
-        rc = syntax_error(e, name, ctxt);
+        rc = syntax_error(e, name, &fe);
     } else if (is_el(root, "cn-patent-document")) {
         set_str(p.doc, "source", "cnipa-xml");
         rc = parse_cn_old(&p, root);
@@ -879,6 +902,7 @@ int patxml_parse_mem(const char *name, const char *data, size_t n, json_t **doc,
         strcmp(json_string_value(json_object_get(p.doc, "source")), "uspto-xml"))
         json_object_set(p.doc, "patentees", json_object_get(p.doc, "applicants"));
     xmlFreeDoc(x);
+    free(fe.msg);
     xmlFreeParserCtxt(ctxt);
     if (rc < 0) {
         json_decref(p.doc);

@@ -26,7 +26,12 @@
  *                is a grant: grant_no/grant_date repeat pub_no/pub_date
  *   ipc, cpc     arrays of symbols normalised by code_ipc_normalize, in
  *                document order without duplicates
- *   applicants, patentees   arrays of {"name", "address", "country"}
+ *   applicants, patentees   arrays of {"name", "address", "country"};
+ *                USPTO: assignees are the patentees; CN grants: the
+ *                cn-patentees / PatenteeDetails list when the file has one
+ *                (no sample file does), else the applicants.  USPTO
+ *                persons are "first-name last-name", addresses
+ *                "city, state" with the country apart
  *   inventors    array of names
  *   priorities   array of {"country", "number", "date"}
  *   pct_app_no ("PCT/KR2014/002669"), pct_pub_no ("WO2014/157990"),
@@ -40,7 +45,8 @@
  *
  * Errors (status 422 unless said otherwise; messages zh + en; the file
  * name is set as err.file):
- *   import.xml_syntax     malformed or truncated XML; err.row is the line
+ *   import.xml_syntax     malformed or truncated XML; err.row and the
+ *                         message are those of the first fatal error
  *                         libxml2 reports
  *   import.unknown_xml    another root element (named in the message)
  *   import.missing_field  no application number (field "appno")

@@ -37,6 +37,18 @@ void rec_register(rec_type **types)
         t->nfields = n;
         free(t->select_sql);
         t->select_sql = buf_detach(&b);
+        buf vals = BUF_INIT;
+        buf_printf(&b, "INSERT INTO %s (version, dept, created_at, updated_at, created_by, updated_by", t->path);
+        buf_puts(&vals, "1, ?, ?, ?, ?, ?");
+        for (const rec_field *f = t->fields; f->name; f++) {
+            if (f->flags & RF_VIRTUAL) continue;
+            buf_printf(&b, ", %s", f->name);
+            buf_puts(&vals, ", ?");
+        }
+        buf_printf(&b, ") VALUES (%s) RETURNING id", vals.s);
+        buf_free(&vals);
+        free(t->insert_sql);
+        t->insert_sql = buf_detach(&b);
     }
 }
 
@@ -126,7 +138,7 @@ static int field_indexes(store *db, const rec_type *t, const rec_field *f, err *
     else if (f->flags & RF_UNIQUE)
         buf_printf(&b, "CREATE UNIQUE INDEX IF NOT EXISTS ux_%s_%s ON %s(%s) WHERE deleted_at IS NULL;",
                    t->path, f->name, t->path, f->name);
-    else if (f->flags & (RF_INDEX | RF_FILTER | RF_KEY) || f->type == RT_REF)
+    else if (f->flags & RF_INDEX || f->type == RT_REF)
         buf_printf(&b, "CREATE INDEX IF NOT EXISTS ix_%s_%s ON %s(%s);", t->path, f->name, t->path, f->name);
     int rc = b.len ? store_exec(db, b.s, e) : 0;
     buf_free(&b);
@@ -152,6 +164,21 @@ int rec_create_table(store *db, const rec_type *t, err *e)
     buf_free(&b);
     for (const rec_field *f = t->fields; !rc && f->name; f++)
         if (!(f->flags & RF_VIRTUAL)) rc = field_indexes(db, t, f, e);
+    /* one index over the natural key (import matches rows on it) */
+    buf k = BUF_INIT;
+    int nk = 0, uniq = 0;
+    for (const rec_field *f = t->fields; f->name; f++)
+        if (f->flags & RF_KEY) {
+            buf_printf(&k, "%s%s", nk++ ? ", " : "", f->name);
+            if (f->flags & (RF_UNIQUE | RF_UNIQUE_ALL)) uniq = 1;
+        }
+    if (!rc && nk && !(nk == 1 && uniq)) {
+        buf ddl = BUF_INIT;
+        buf_printf(&ddl, "CREATE INDEX IF NOT EXISTS ix_%s_key ON %s(%s)", t->path, t->path, k.s);
+        rc = store_exec(db, ddl.s, e);
+        buf_free(&ddl);
+    }
+    buf_free(&k);
     return rc;
 }
 

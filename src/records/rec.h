@@ -46,7 +46,8 @@ typedef enum {
 enum {
     RF_REQUIRED = 1 << 0,  /* must be present and non-empty on create */
     RF_UNIQUE = 1 << 1,    /* unique among live (not deleted) rows */
-    RF_FILTER = 1 << 2,    /* may be used as a list filter */
+    RF_FILTER = 1 << 2,    /* may be used as a list filter (add RF_INDEX when
+                            * the field is selective enough to deserve one) */
     RF_SORT = 1 << 3,      /* may be used as a sort key */
     RF_READONLY = 1 << 4,  /* set by the server (hooks), never by input */
     RF_SECRET = 1 << 5,    /* stored, never output, never input */
@@ -141,6 +142,7 @@ typedef struct rec_type {
     /* filled by rec_register(): */
     int nfields;
     char *select_sql; /* "SELECT <std cols>, <fields> FROM <path>" */
+    char *insert_sql; /* "INSERT INTO <path> (...) VALUES (...) RETURNING id" */
 } rec_type;
 
 /* ---- the catalogue ---- */

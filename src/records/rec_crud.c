@@ -604,21 +604,12 @@ static int insert_row(store *db, const rec_type *t, const rec_actor *a, json_t *
     json_t *dv = json_object_get(in, "dept");
     if (json_is_string(dv)) json_object_set(row, "dept", dv);
     int rc = -1;
-    buf sql = BUF_INIT, vals = BUF_INIT;
     rec_ctx c = {db, t, a, REC_CREATE};
     if (t->before_write && t->before_write(&c, row, NULL, e)) goto out;
     if (settle_dept(db, t, a, row, NULL, e) || check_refs(db, t, row, e)) goto out;
     char now[40];
     util_now_iso(now, sizeof now);
-    buf_printf(&sql, "INSERT INTO %s (version, dept, created_at, updated_at, created_by, updated_by", t->path);
-    buf_puts(&vals, "1, ?, ?, ?, ?, ?");
-    for (const rec_field *f = t->fields; f->name; f++) {
-        if (f->flags & RF_VIRTUAL) continue;
-        buf_printf(&sql, ", %s", f->name);
-        buf_puts(&vals, ", ?");
-    }
-    buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.s);
-    store_stmt *st = store_prepare(db, sql.s, e);
+    store_stmt *st = store_prepare(db, t->insert_sql, e);
     if (!st) goto out;
     int i = 1;
     store_bind_text(st, i++, json_string_value(json_object_get(row, "dept")));
@@ -643,8 +634,6 @@ static int insert_row(store *db, const rec_type *t, const rec_actor *a, json_t *
     rc = 0;
 out:
     json_decref(row);
-    buf_free(&sql);
-    buf_free(&vals);
     return rc;
 }
 

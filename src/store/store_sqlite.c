@@ -218,7 +218,7 @@ int store_sqlite_open(const char *path, store **out, err *e)
     l->db = db;
     if (lite_exec(&l->base,
                   "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
-                  " PRAGMA temp_store=MEMORY;",
+                  " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
                   e)) {
         lite_close(&l->base);
         return -1;
