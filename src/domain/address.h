@@ -42,8 +42,9 @@
 /* Path of data/regions/gbt2260.csv: $IPCITY_REGIONS when set (returned
  * as is, even if missing, so that errors name it); else the first of
  * ./data/regions/gbt2260.csv and, relative to the directory of the running
- * binary, ../data, ../../data and ./data (build/ipcity, build/asan/ipcity,
- * build/tests/test_*) that exists, as an absolute path; else the relative
+ * binary, ../data, ../../data, ../../../data and ./data (build/ipcity,
+ * build/asan/ipcity, build/tests/test_*, build/asan/tests/test_*) that
+ * exists, as an absolute path; else the relative
  * "data/regions/gbt2260.csv".  Never NULL; the string is static and
  * computed once (thread-safe). */
 const char *region_data_path(void);

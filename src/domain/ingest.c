@@ -94,7 +94,54 @@ int ingest_record(ingest_ctx *c, const rec_type *t, json_t *doc, long row, err *
     return 1;
 }
 
-int ingest_patent(ingest_ctx *c, json_t *doc, long row, err *e) { return ingest_record(c, &type_patent, doc, row, e); }
+/* The date a patent document speaks for: its latest publication. */
+static const char *doc_date(const char *pub, const char *grant)
+{
+    if (pub && grant) return strcmp(pub, grant) > 0 ? pub : grant;
+    return pub ? pub : grant;
+}
+
+/* An application is published more than once (A, then B/C/U...): a
+ * document older than what is stored for the same application (by its
+ * latest publication date) is not allowed to overwrite it, which also keeps
+ * re-imports of files holding both publications idempotent. */
+int ingest_patent(ingest_ctx *c, json_t *doc, long row, err *e)
+{
+    const char *appno = json_string_value(json_object_get(doc, "appno"));
+    const char *mine = doc_date(json_string_value(json_object_get(doc, "pub_date")),
+                                json_string_value(json_object_get(doc, "grant_date")));
+    if (appno && mine) {
+        buf norm = BUF_INIT;
+        err ce = ERR_INIT;
+        const rec_field *f = rec_field_find(&type_patent, "appno");
+        if (!f->check(appno, &norm, &ce)) {
+            store_stmt *st = store_prepare(c->db, "SELECT pub_date, grant_date FROM patents WHERE appno = ? AND deleted_at IS NULL", e);
+            if (!st) {
+                buf_free(&norm);
+                return -1;
+            }
+            store_bind_text(st, 1, norm.len ? norm.s : appno);
+            int r = store_step(st, e);
+            int older = 0;
+            if (r == 1) {
+                const char *theirs = doc_date(store_col_text(st, 0), store_col_text(st, 1));
+                older = theirs && strcmp(mine, theirs) < 0;
+            }
+            store_done(st);
+            buf_free(&norm);
+            if (r < 0) return -1;
+            if (older) {
+                c->rows++;
+                c->unchanged++;
+                return 0;
+            }
+        } else {
+            buf_free(&norm);
+            err_clear(&ce);
+        }
+    }
+    return ingest_record(c, &type_patent, doc, row, e);
+}
 
 int ingest_event(ingest_ctx *c, json_t *ev, long row, err *e)
 {

@@ -85,6 +85,13 @@ char *srch_match_expr(const char *user_query);
  *     string bound to MATCH) as the last argument for exact marks; without
  *     it a match ending in CJK is assumed to end in a bigram.  col = -1 in
  *     cjk_snippet picks the column with the best match.
+ *       cjk_rank(t [, weight_col0, weight_col1, ...])
+ *     BM25 without document-length normalisation (b = 0), negated like
+ *     bm25() so that ascending order is best first.  It skips bm25()'s
+ *     per-row length lookup, the bulk of the cost of ORDER BY rank on
+ *     large result sets (~0.25 instead of ~1.5 us per matching row).  Use
+ *     it as ORDER BY cjk_rank(t, 10.0, 1.0), or make it the table's rank:
+ *     INSERT INTO t(t, rank) VALUES ('rank', 'cjk_rank(10.0, 1.0)').
  * Must be called once per connection (again is harmless), before the
  * tables using the tokenizer are read or written.  The registration lives
  * as long as the connection; nothing to free.  Returns 0, or -1 with e
