@@ -221,7 +221,7 @@ int cmd_gen(int argc, char **argv)
     setvbuf(fp_t, bigbuf[2], _IOFBF, sizeof bigbuf[2]);
     setvbuf(fp_h, bigbuf[3], _IOFBF, sizeof bigbuf[3]);
     fputs("\xEF\xBB\xBF申请号,专利类型,名称,摘要,申请日,公开（公告）号,公开日,授权公告号,授权公告日,IPC分类号,申请人,申请人地址,申请人国别,"
-          "专利权人,专利权人地址,发明人,PCT申请号,同族专利,获奖,数据来源,合成数据\n",
+          "专利权人,专利权人地址,专利权人国别,发明人,PCT申请号,同族专利,获奖,数据来源,合成数据\n",
           fp_p);
     fputs("\xEF\xBB\xBF申请号,事件日期,事件类型,金额（元）,相关方,相关方地址,说明\n", fp_e);
     fputs("\xEF\xBB\xBF注册号/申请号,商标文字,尼斯分类,申请人/注册人,申请人地址,所在区划,申请日,注册日,专用权期限截止日,状态,老字号,数据来源,合成数据\n", fp_t);
@@ -302,8 +302,9 @@ int cmd_gen(int argc, char **argv)
             csv(fp_p, names.s);
             fputc(',', fp_p);
             csv(fp_p, addrs.s);
+            fprintf(fp_p, ",%s", ccs.s);
         } else
-            fputc(',', fp_p);
+            fputs(",,", fp_p);
         buf_free(&names);
         buf_free(&addrs);
         buf_free(&ccs);

@@ -6,6 +6,7 @@
 
 #include "../base/buf.h"
 #include "../base/log.h"
+#include "../domain/address.h"
 #include "../domain/domain.h"
 #include "../version.h"
 
@@ -83,6 +84,12 @@ int main(int argc, char **argv)
         return 2;
     }
     domain_register();
+    {
+        err ae = ERR_INIT;
+        if (addr_init(region_data_path(), &ae))
+            log_warn("address resolution is off: %s", err_msg(&ae, LANG_EN));
+        err_clear(&ae);
+    }
     static const struct {
         const char *name;
         int (*fn)(int, char **);
@@ -101,7 +108,11 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
-        if (!strcmp(cmds[k].name, cmd)) return cmds[k].fn(argc - i, argv + i);
+        if (!strcmp(cmds[k].name, cmd)) {
+            int rc = cmds[k].fn(argc - i, argv + i);
+            addr_free();
+            return rc;
+        }
     fprintf(stderr, "ipcity: 未知命令 %s（见 ipcity --help）/ unknown command %s (see ipcity --help)\n", cmd, cmd);
     return 2;
 }

@@ -11,6 +11,7 @@
 
 #include "accounts.h"
 #include "registry.h"
+#include "address.h"
 #include "ingest.h"
 
 #include "../base/log.h"
@@ -23,7 +24,7 @@
 static rec_type *all_types[] = {
     &type_region,         &type_department, &type_user,           &type_entity,      &type_patent,
     &type_patent_event,   &type_trademark,  &type_copyright,      &type_geo_indication, &type_ic_layout,
-    &type_plant_variety,  &type_trade_secret, &type_import_job, NULL,
+    &type_plant_variety,  &type_trade_secret, &type_import_job, &type_address_review, NULL,
 };
 
 void domain_register(void) { rec_register(all_types); }
@@ -45,6 +46,7 @@ static int m2_registry(store *db, err *e)
                          &type_ic_layout, &type_plant_variety, &type_trade_secret, &type_import_job};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (rec_create_table(db, types[i], e)) return -1;
+    if (rec_create_table(db, &type_address_review, e)) return -1;
     return patent_create_tables(db, e);
 }
 
@@ -172,6 +174,11 @@ int demo_init(store *db, char **admin_password, err *e)
             json_decref(out);
             if (rc) goto fail;
         }
+    }
+    /* the GB/T 2260 divisions shipped with ipcity (data/regions) */
+    {
+        long created = 0, skipped = 0;
+        if (region_load_counts(db, region_data_path(), &sys, &created, &skipped, e)) goto fail;
     }
     if (store_query_int(db, "SELECT COUNT(*) FROM users", &n, e, 0)) goto fail;
     if (n == 0) {

@@ -4,7 +4,10 @@
  */
 #include "domain.h"
 
+#include "address.h"
 #include "codes.h"
+
+#include <string.h>
 
 static int check_uscc(const char *in, buf *norm, err *e) { return code_uscc_check(in, norm, e); }
 
@@ -41,10 +44,28 @@ static const rec_field entity_fields[] = {
     {NULL},
 };
 
+/* The region follows from the address when none is given: settled reviews
+ * win, unresolvable addresses wait in the review queue. */
+static int entity_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    if (c->op == REC_DELETE) return 0;
+    const char *addr = json_string_value(json_object_get(row, "address"));
+    json_t *rc = json_object_get(row, "region_code");
+    int addr_changed = !old || !json_equal(json_object_get(old, "address"), json_object_get(row, "address"));
+    int region_given = json_is_string(rc) && (!old || !json_equal(rc, json_object_get(old, "region_code")));
+    if (!addr || !*addr || region_given || !addr_changed || !addr_region_count()) return 0;
+    char code[7];
+    int queued = 0;
+    if (addr_resolve_db(c->db, addr, c->actor, code, &queued, e)) return -1;
+    json_object_set_new(row, "region_code", code[0] ? json_string(code) : json_null());
+    return 0;
+}
+
 rec_type type_entity = {
     .name = "entity", .path = "entities", .zh = "市场主体", .en = "Entity",
     .fields = entity_fields,
     .read = {SCOPE_ALL, SCOPE_ALL, SCOPE_OWN, SCOPE_OWN, SCOPE_OWN, SCOPE_NONE},
     .write = {SCOPE_ALL, SCOPE_ALL, SCOPE_OWN, SCOPE_OWN, SCOPE_NONE, SCOPE_NONE},
     .title_field = "name",
+    .before_write = entity_before_write,
 };

@@ -3,6 +3,7 @@
  */
 #include "registry.h"
 
+#include "address.h"
 #include "codes.h"
 
 #include "../base/util.h"
@@ -10,7 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-int (*registry_resolve_region)(const char *address, char code[7]);
+/* The district of a party's address: domestic addresses (and Hong Kong,
+ * Macao, Taiwan) are resolved, settled reviews win, and what cannot be
+ * resolved goes to the address review queue; foreign parties have none.
+ * Returns 1 with code filled, 0 without, -1 on a storage error. */
+static int party_region(rec_ctx *c, json_t *party, char code[7], err *e)
+{
+    const char *addr = json_string_value(json_object_get(party, "address"));
+    const char *cc = json_string_value(json_object_get(party, "country"));
+    code[0] = '\0';
+    if (!addr || !*addr || !addr_region_count()) return 0;
+    if (cc && strcmp(cc, "CN") && strcmp(cc, "HK") && strcmp(cc, "MO") && strcmp(cc, "TW")) return 0;
+    if (!cc) { /* no country given: an address without any non-ASCII text is taken as foreign */
+        const unsigned char *q = (const unsigned char *)addr;
+        while (*q && *q < 0x80) q++;
+        if (!*q) return 0;
+    }
+    int queued = 0;
+    if (addr_resolve_db(c->db, addr, c->actor, code, &queued, e)) {
+        if (e->status >= 500 && e->code && strcmp(e->code, "address.not_ready")) return -1;
+        err_clear(e);
+        code[0] = '\0';
+        return 0;
+    }
+    return code[0] ? 1 : 0;
+}
 
 int patent_create_tables(store *db, err *e)
 {
@@ -224,33 +249,31 @@ int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
     json_object_set_new(row, "holders", names.len ? json_string(names.s) : json_null());
     buf_free(&names);
     char code[7] = "";
-    const char *addr = first ? json_string_value(json_object_get(first, "address")) : NULL;
-    if (addr && registry_resolve_region && registry_resolve_region(addr, code) == 1)
-        json_object_set_new(row, "region_code", json_string(code));
-    else
-        json_object_set_new(row, "region_code", json_null());
+    int got = first ? party_region(c, first, code, e) : 0;
+    if (got < 0) return -1;
+    json_object_set_new(row, "region_code", got ? json_string(code) : json_null());
     return 0;
 }
 
-static int insert_parties(store *db, int64_t id, const char *role, json_t *arr, err *e)
+static int insert_parties(rec_ctx *c, int64_t id, const char *role, json_t *arr, err *e)
 {
     size_t i;
     json_t *p;
     json_array_foreach(arr, i, p)
     {
-        store_stmt *st = store_prepare(db,
+        char code[7] = "";
+        int have = party_region(c, p, code, e);
+        if (have < 0) return -1;
+        store_stmt *st = store_prepare(c->db,
                                        "INSERT INTO patent_parties (patent_id, role, seq, name, address, country, region_code)"
                                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
                                        e);
         if (!st) return -1;
-        const char *addr = json_string_value(json_object_get(p, "address"));
-        char code[7] = "";
-        int have = addr && registry_resolve_region && registry_resolve_region(addr, code) == 1;
         store_bind_int(st, 1, id);
         store_bind_text(st, 2, role);
         store_bind_int(st, 3, (int64_t)i + 1);
         store_bind_text(st, 4, json_string_value(json_object_get(p, "name")));
-        store_bind_text(st, 5, addr);
+        store_bind_text(st, 5, json_string_value(json_object_get(p, "address")));
         store_bind_text(st, 6, json_string_value(json_object_get(p, "country")));
         store_bind_text(st, 7, have ? code : NULL);
         int rc = store_step(st, e);
@@ -293,8 +316,8 @@ int patent_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
         store_done(st);
         if (rc < 0) return -1;
     }
-    if (insert_parties(c->db, id, "applicant", json_object_get(row, "applicants"), e) ||
-        insert_parties(c->db, id, "patentee", json_object_get(row, "patentees"), e))
+    if (insert_parties(c, id, "applicant", json_object_get(row, "applicants"), e) ||
+        insert_parties(c, id, "patentee", json_object_get(row, "patentees"), e))
         return -1;
     return 0;
 }

@@ -21,10 +21,6 @@ int patent_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e);
 /* Creates the derived tables patent_ipc and patent_parties. */
 int patent_create_tables(store *db, err *e);
 
-/* Optional: maps an address to a GB/T 2260 code (writes 7 bytes into
- * code; returns 1 when resolved).  Set by the address module at start-up;
- * NULL leaves regions empty. */
-extern int (*registry_resolve_region)(const char *address, char code[7]);
 
 /* ---- legal status ---- */
 

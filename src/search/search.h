@@ -68,7 +68,8 @@ int srch_is_cjk(uint32_t cp);
  * term ending in * (or ＊) whose last token is a word of 2+ bytes keeps it as
  * a prefix search:  autonom*  ->  "autonom" *.  At most SRCH_MAX_TERMS terms
  * are kept.  Returns a heap string the caller frees, or NULL when the query
- * (NULL, empty, only punctuation) has no token at all. */
+ * (NULL, empty, only punctuation) has no token at all.  Bind the result as
+ * a parameter (t MATCH ?); never paste it into SQL text. */
 char *srch_match_expr(const char *user_query);
 
 /* Registers on a raw sqlite3* connection (passed as void* so that callers

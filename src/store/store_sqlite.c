@@ -10,6 +10,7 @@
 
 #include "../base/buf.h"
 #include "../base/log.h"
+#include "../search/search.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -211,6 +212,11 @@ int store_sqlite_open(const char *path, store **out, err *e)
         return -1;
     }
     sqlite3_busy_timeout(db, 10000);
+    /* the Chinese full-text tokenizer (and its ranking functions) on every connection */
+    if (srch_register_sqlite(db, e)) {
+        sqlite3_close(db);
+        return -1;
+    }
     lite *l = xcalloc(1, sizeof *l);
     l->base.ops = &lite_ops;
     l->base.kind = STORE_SQLITE;
