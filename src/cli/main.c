@@ -29,6 +29,7 @@
     "  import         导入文件 / import files (CSV, XLSX)\n" \
     "  export         导出记录 / export records (CSV, XLSX)\n" \
     "  audit verify   校验审计哈希链 / verify the audit hash chain\n" \
+    "  search TEXT    全文检索专利和商标 / full-text search of patents and trademarks\n" \
     "  gen            生成合成数据集 / generate a synthetic dataset (--patents N --seed S --out DIR)\n" \
     "  config         显示配置 / show the effective configuration\n" \
     "  version        显示版本 / print the version\n" \
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"serve", cmd_serve}, {"init", cmd_init},     {"migrate", cmd_migrate}, {"user", cmd_user},
         {"token", cmd_token}, {"import", cmd_import}, {"export", cmd_export},   {"audit", cmd_audit},
-        {"config", cmd_config}, {"gen", cmd_gen},
+        {"config", cmd_config}, {"gen", cmd_gen}, {"search", cmd_search},
     };
     const char *cmd = argv[i];
     if (!strcmp(cmd, "version")) {

@@ -12,6 +12,7 @@
 #include "accounts.h"
 #include "registry.h"
 #include "address.h"
+#include "../search/regsearch.h"
 #include "ingest.h"
 
 #include "../base/log.h"
@@ -47,7 +48,7 @@ static int m2_registry(store *db, err *e)
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (rec_create_table(db, types[i], e)) return -1;
     if (rec_create_table(db, &type_address_review, e)) return -1;
-    return patent_create_tables(db, e);
+    return patent_create_tables(db, e) || rs_create_indexes(db, e) ? -1 : 0;
 }
 
 typedef struct migration {

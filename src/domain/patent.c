@@ -7,6 +7,7 @@
 #include "codes.h"
 
 #include "../base/util.h"
+#include "../search/regsearch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -301,7 +302,8 @@ int patent_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
             exec_id(c->db, "DELETE FROM patent_parties WHERE patent_id = ?", id, e))
             return -1;
     }
-    if (c->op == REC_DELETE) return 0;
+    if (c->op == REC_DELETE) return rs_index_patent(c->db, NULL, old, e);
+    if (rs_index_patent(c->db, row, old, e)) return -1;
     json_t *ipc = json_object_get(row, "ipc");
     size_t i;
     json_t *v;

@@ -13,6 +13,7 @@
 #include "codes.h"
 
 #include "../base/util.h"
+#include "../search/regsearch.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -179,12 +180,18 @@ static const rec_field trademark_fields[] = {
     {NULL},
 };
 
+static int trademark_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    return rs_index_trademark(c->db, c->op == REC_DELETE ? NULL : row, old, e);
+}
+
 rec_type type_trademark = {
     .name = "trademark", .path = "trademarks", .zh = "商标", .en = "Trademark",
     .fields = trademark_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
     .title_field = "mark_text",
+    .after_write = trademark_after_write,
 };
 
 static const rec_opt cr_kinds[] = {

@@ -8,8 +8,10 @@
 #include "../base/log.h"
 #include "../base/util.h"
 #include "../domain/domain.h"
+#include "../domain/registry.h"
 #include "../import/table.h"
 #include "../records/audit.h"
+#include "../search/regsearch.h"
 #include "../version.h"
 
 #include <microhttpd.h>
@@ -415,6 +417,50 @@ static void h_rec_import(http_req *r)
     http_send_json(r, 200, report);
 }
 
+static void h_search(http_req *r)
+{
+    err e = ERR_INIT;
+    rs_query q;
+    json_t *out;
+    if (rs_query_from_args(r->args, &q, &e) || rs_search(r->db, &q, &out, &e)) {
+        fail(r, &e);
+        return;
+    }
+    http_send_json(r, 200, out);
+}
+
+static void h_patent_status(http_req *r)
+{
+    int64_t id;
+    if (parse_id(r, r->params[0], &id)) return;
+    err e = ERR_INIT;
+    json_t *p = NULL, *events = NULL;
+    const char *d = http_arg(r, "date");
+    long day = util_today();
+    if (d && util_date_parse(d, &day)) {
+        send_err(r, 400, "query.value", "参数 date 应为 YYYY-MM-DD 格式的日期", "Parameter date must be a date YYYY-MM-DD");
+        return;
+    }
+    if (rec_get(r->db, &type_patent, &r->actor, id, &p, &e) || pat_events_load(r->db, id, &events, &e)) {
+        json_decref(p);
+        fail(r, &e);
+        return;
+    }
+    pat_status s;
+    pat_status_on(p, events, day, &s);
+    char ds[16], since[16] = "", te[16] = "";
+    util_date_format(day, ds, sizeof ds);
+    if (s.since >= 0) util_date_format(s.since, since, sizeof since);
+    if (s.term_end >= 0) util_date_format(s.term_end, te, sizeof te);
+    json_t *out = json_pack("{s:I,s:s,s:s,s:b,s:s,s:s,s:s?,s:s?,s:o}", "id", (json_int_t)id, "date", ds, "state",
+                            pat_state_name(s.state), "in_force", s.state == PAT_IN_FORCE, "state_zh",
+                            pat_state_label(s.state, LANG_ZH), "state_en", pat_state_label(s.state, LANG_EN), "since",
+                            since[0] ? since : NULL, "term_end", te[0] ? te : NULL, "events", events);
+    if (s.cause_event) json_object_set_new(out, "cause_event", json_integer(s.cause_event));
+    json_decref(p);
+    http_send_json(r, 200, out);
+}
+
 /* ---- the route table ---- */
 
 const http_route api_routes[] = {
@@ -431,6 +477,13 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/meta/types/{type}", h_meta_type, AUTH_NONE, "meta", "一种记录类型的表单元数据", "Form metadata of one record type", NULL, NULL},
     {"GET", "/api/v1/audit", h_audit_list, AUTH_ADMIN, "audit", "审计日志（最新在前）", "Audit log, newest first", NULL, NULL},
     {"GET", "/api/v1/audit/verify", h_audit_verify, AUTH_ADMIN, "audit", "校验审计哈希链", "Verify the audit hash chain", NULL, NULL},
+    {"GET", "/api/v1/search", h_search, AUTH_NONE, "search",
+     "全文检索（专利名称/摘要/权利人，商标文字/权利人/商品）；参数 q、scope、kind、ipc、region、holder、filed_from、filed_to、granted_from、granted_to、in_force_on、limit、offset、count",
+     "Full-text search (patent title/abstract/holders, trademark text/holder/goods); q, scope, kind, ipc, region, holder, filed_from, filed_to, granted_from, granted_to, in_force_on, limit, offset, count",
+     NULL, NULL},
+    {"GET", "/api/v1/patents/{id}/status", h_patent_status, AUTH_NONE, "registry",
+     "专利在某日的法律状态（由法律状态事件推导；参数 date，默认今天）",
+     "Legal status of a patent on a date (derived from its legal events; date defaults to today)", NULL, NULL},
     {"POST", "/api/v1/imports", h_import_start, AUTH_USER, "import",
      "上传文件导入（后台任务；CNIPA/USPTO XML、Lens CSV、模板 CSV/XLSX）；参数 filename、format、type",
      "Upload a file to import (background job; CNIPA/USPTO XML, Lens CSV, template CSV/XLSX); query filename, format, type",
