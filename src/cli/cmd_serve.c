@@ -5,6 +5,8 @@
 #include "../base/log.h"
 #include "../domain/domain.h"
 #include "../http/http.h"
+#include "../import/importer.h"
+#include "../import/synth.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -44,6 +46,34 @@ static int init_demo(store *db)
     return 0;
 }
 
+/* On a database without patents: generates the district-scale synthetic
+ * demo dataset (labelled synthetic) under var/demo and imports it. */
+static int demo_data(store *db)
+{
+    err e = ERR_INIT;
+    int64_t n = 0;
+    if (store_query_int(db, "SELECT COUNT(*) FROM patents", &n, &e, 0)) goto fail;
+    if (n > 0) return 0;
+    printf("正在生成并导入演示数据（约 2 万件合成专利）/ generating and importing the demo data (about 20,000 synthetic patents)...\n");
+    fflush(stdout);
+    synth_counts c;
+    if (synth_write("var/demo", 20000, 310104, &c, &e)) goto fail;
+    static const char *files[] = {"entities.csv", "patents.csv", "events.csv", "trademarks.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "var/demo/%s", files[i]);
+        json_t *rep = NULL;
+        if (imp_run(db, cli_actor(), files[i], path, NULL, 0, NULL, NULL, NULL, &rep, &e)) goto fail;
+        printf("  %s: %lld\n", files[i], (long long)json_integer_value(json_object_get(rep, "rows")));
+        json_decref(rep);
+    }
+    return 0;
+fail:
+    cli_error(&e);
+    err_clear(&e);
+    return -1;
+}
+
 static void ensure_parent_dir(const char *path)
 {
     if (!strncmp(path, "postgres", 8)) return;
@@ -67,7 +97,7 @@ int cmd_serve(int argc, char **argv)
     ensure_parent_dir(cfg_get("db"));
     store *db = cli_open_db();
     if (!db) return 1;
-    if (cli_flag(argc, argv, "--init-demo") && init_demo(db)) {
+    if (cli_flag(argc, argv, "--init-demo") && (init_demo(db) || demo_data(db))) {
         store_close(db);
         return 1;
     }

@@ -25,7 +25,7 @@
 static rec_type *all_types[] = {
     &type_region,         &type_department, &type_user,           &type_entity,      &type_patent,
     &type_patent_event,   &type_trademark,  &type_copyright,      &type_geo_indication, &type_ic_layout,
-    &type_plant_variety,  &type_trade_secret, &type_import_job, &type_address_review, NULL,
+    &type_plant_variety,  &type_trade_secret, &type_import_job, &type_address_review, &type_population, NULL,
 };
 
 void domain_register(void) { rec_register(all_types); }
@@ -47,7 +47,7 @@ static int m2_registry(store *db, err *e)
                          &type_ic_layout, &type_plant_variety, &type_trade_secret, &type_import_job};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (rec_create_table(db, types[i], e)) return -1;
-    if (rec_create_table(db, &type_address_review, e)) return -1;
+    if (rec_create_table(db, &type_address_review, e) || rec_create_table(db, &type_population, e)) return -1;
     return patent_create_tables(db, e) || rs_create_indexes(db, e) ? -1 : 0;
 }
 
@@ -180,6 +180,18 @@ int demo_init(store *db, char **admin_password, err *e)
     {
         long created = 0, skipped = 0;
         if (region_load_counts(db, region_data_path(), &sys, &created, &skipped, e)) goto fail;
+    }
+    /* the demo region's resident population at the end of 2022 */
+    if (store_query_int(db, "SELECT COUNT(*) FROM populations WHERE region_code = '310104' AND year = 2022", &n, e, 0)) goto fail;
+    if (n == 0) {
+        json_t *in = json_pack("{s:s,s:i,s:i,s:s}", "region_code", "310104", "year", 2022, "population", 1098500, "source",
+                               "徐汇区2022年末常住人口109.85万人（区统计公报）/ Xuhui resident population, end of 2022 "
+                               "(district statistical bulletin; see docs/data-sources.md)");
+        json_t *out = NULL;
+        int rc = rec_create_tx(db, &type_population, &sys, in, &out, e);
+        json_decref(in);
+        json_decref(out);
+        if (rc) goto fail;
     }
     if (store_query_int(db, "SELECT COUNT(*) FROM users", &n, e, 0)) goto fail;
     if (n == 0) {

@@ -7,7 +7,7 @@
 
 #include "../records/rec.h"
 
-extern rec_type type_region, type_department, type_user, type_entity;
+extern rec_type type_region, type_department, type_user, type_entity, type_population;
 
 /* Registers every record type with the record layer. Call once. */
 void domain_register(void);
