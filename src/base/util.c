@@ -100,7 +100,7 @@ int util_datetime_valid(const char *s)
     if (*p == 'Z') p++;
     else if (*p == '+' || *p == '-') {
         int th, tm;
-        if (strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &th) || digits(p + 4, 2, &tm))
+        if (strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &th) || digits(p + 4, 2, &tm) || th > 23 || tm > 59)
             return -1;
         p += 6;
     }

@@ -6,6 +6,7 @@
 #include "../records/audit.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,10 @@ fail:
     return -1;
 }
 
+static char *dummy_hash;
+
+static void make_dummy_hash(void) { dummy_hash = acct_hash_password("ipcity-no-such-user"); }
+
 int acct_login(store *db, const acct_policy *p, const char *name, const char *password, char **token,
                acct_user *u, err *e)
 {
@@ -170,7 +175,13 @@ int acct_login(store *db, const acct_policy *p, const char *name, const char *pa
     int disabled = 0;
     int found = load_user(db, "name = ?", name, 0, u, &hash, &disabled, e);
     if (found < 0) return -1;
+    /* an unknown name costs the same argon2id verification as a known one,
+     * so response times do not tell which names exist */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_dummy_hash);
     int ok = found == 1 && hash && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    if (found != 1 && dummy_hash && crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
+        ok = 0; /* never true: the dummy password is not a user's */
     free(hash);
     if (!ok) {
         acct_user_free(u);

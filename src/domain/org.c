@@ -158,6 +158,20 @@ static int user_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
     return 0;
 }
 
+/* A disabled or deleted user's sessions end at once (re-enabling the user
+ * must not bring old cookies back to life). */
+static int user_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    (void)old;
+    if (c->op != REC_DELETE && !json_is_true(json_object_get(row, "disabled"))) return 0;
+    store_stmt *st = store_prepare(c->db, "DELETE FROM sessions WHERE user_id = ?", e);
+    if (!st) return -1;
+    store_bind_int(st, 1, json_integer_value(json_object_get(row, "id")));
+    int rc = store_step(st, e);
+    store_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
 rec_type type_user = {
     .name = "user", .path = "users", .zh = "用户", .en = "User",
     .fields = user_fields,
@@ -165,4 +179,5 @@ rec_type type_user = {
     .write = {ALL, NONE, NONE, NONE, NONE, NONE},
     .title_field = "display_name",
     .before_write = user_before_write,
+    .after_write = user_after_write,
 };

@@ -81,6 +81,7 @@ static int rejected(ingest_ctx *c, err *e)
     err_set(e, 422, "import.rejected", "文件“%s”未导入：发现 %d 处错误，数据库未作任何修改",
             "File \"%s\" was not imported: %d problems found; nothing was changed", c->fname, c->nerr);
     err_at(e, c->fname, 0, 0, NULL);
+    if (e->items) json_decref(e->items);
     e->items = c->problems.items;
     c->problems.items = NULL;
     return -1;

@@ -369,10 +369,11 @@ static json_t *check_value(const rec_field *f, json_t *v, long row, long col, er
 static int is_empty(json_t *v)
 {
     if (!v || json_is_null(v)) return 1;
-    if (json_is_string(v)) {
-        for (const char *p = json_string_value(v); *p; p++)
-            if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') return 0;
-        return 1;
+    if (json_is_string(v)) { /* blank after the same trimming check_value() applies */
+        char *s = xstrdup(json_string_value(v));
+        int empty = !*util_trim(s);
+        free(s);
+        return empty;
     }
     return 0;
 }
@@ -503,10 +504,9 @@ json_t *rec_cell_to_json(const rec_field *f, const char *cell, long row, long co
         break;
     case RT_DATE: {
         /* accept 2021/6/1 and 2021.6.1 as well as ISO */
-        int y, m, d;
-        char tail;
-        if (sscanf(s, "%d%*[-/.年]%d%*[-/.月]%d%c", &y, &m, &d, &tail) >= 3 && y > 0 && m > 0 && d > 0 &&
-            y < 10000 && m < 100 && d < 100)
+        int y, m, d, used = -1;
+        if (sscanf(s, "%d%*[-/.年]%d%*[-/.月]%d%n", &y, &m, &d, &used) == 3 && used > 0 &&
+            (!s[used] || !strcmp(s + used, "日")) && y > 0 && m > 0 && d > 0 && y < 10000 && m < 100 && d < 100)
             out = json_sprintf("%04d-%02d-%02d", y, m, d);
         else
             out = json_string(s);

@@ -797,6 +797,7 @@ out:
 
 int rec_create(store *db, const rec_type *t, const rec_actor *a, json_t *in, json_t **out, err *e)
 {
+    *out = NULL;
     if (store_begin(db, e)) return -1;
     if (rec_create_tx(db, t, a, in, out, e) || store_commit(db, e)) {
         store_rollback(db);
@@ -810,6 +811,7 @@ int rec_create(store *db, const rec_type *t, const rec_actor *a, json_t *in, jso
 int rec_update(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch,
                int64_t expect_version, json_t **out, err *e)
 {
+    *out = NULL;
     if (store_begin(db, e)) return -1;
     if (rec_update_tx(db, t, a, id, patch, expect_version, out, e) || store_commit(db, e)) {
         store_rollback(db);

@@ -449,7 +449,9 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
         free(h);
     }
     for (const rec_field *f = t->fields; f->name; f++) {
-        if (!(f->flags & RF_REQUIRED) || (f->flags & (RF_READONLY | RF_SECRET))) continue;
+        /* write-only fields (passwords) are never exported: a file without
+         * them can update existing rows; new rows still need them */
+        if (!(f->flags & RF_REQUIRED) || (f->flags & (RF_READONLY | RF_SECRET | RF_VIRTUAL))) continue;
         int found = 0;
         for (int c = 0; c < ncols; c++)
             if (fmap[c] == f) found = 1;
@@ -532,6 +534,7 @@ finish:
     err_set(e, 422, "import.rejected", "文件“%s”未导入：发现 %d 处错误，数据库未作任何修改",
             "File \"%s\" was not imported: %d problems found; nothing was changed", fname, nerr, fname, nerr);
     err_at(e, fname, 0, 0, NULL);
+    if (e->items) json_decref(e->items);
     e->items = items.items;
     items.items = NULL;
 fail:

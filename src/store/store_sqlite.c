@@ -25,6 +25,7 @@ typedef struct lite_stmt {
     char *sql;
     struct lite_stmt *next; /* hash chain */
     int64_t changes;
+    int in_use; /* handed out by prepare and not yet done: never evicted */
 } lite_stmt;
 
 typedef struct lite {
@@ -82,6 +83,26 @@ static void cache_clear(lite *l)
     l->ncached = 0;
 }
 
+/* Finalizes the cached statements nobody holds (not handed out since
+ * their last store_done() and not running), keeping the cache bounded. */
+static void cache_evict(lite *l)
+{
+    for (int i = 0; i < CACHE_BUCKETS; i++) {
+        lite_stmt **pp = &l->cache[i];
+        while (*pp) {
+            lite_stmt *c = *pp;
+            if (!c->in_use && !sqlite3_stmt_busy(c->st)) {
+                *pp = c->next;
+                sqlite3_finalize(c->st);
+                free(c->sql);
+                free(c);
+                l->ncached--;
+            } else
+                pp = &c->next;
+        }
+    }
+}
+
 static void lite_close(store *s)
 {
     lite *l = (lite *)s;
@@ -107,9 +128,10 @@ static store_stmt *lite_prepare(store *s, const char *sql, err *e)
         if (!strcmp(c->sql, sql)) {
             sqlite3_reset(c->st);
             sqlite3_clear_bindings(c->st);
+            c->in_use = 1;
             return &c->base;
         }
-    if (l->ncached >= CACHE_MAX && !l->base.in_tx) cache_clear(l);
+    if (l->ncached >= CACHE_MAX) cache_evict(l);
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -122,6 +144,7 @@ static store_stmt *lite_prepare(store *s, const char *sql, err *e)
     c->st = st;
     c->sql = xstrdup(sql);
     c->next = l->cache[h];
+    c->in_use = 1;
     l->cache[h] = c;
     l->ncached++;
     return &c->base;
@@ -154,6 +177,7 @@ static int lite_step(store_stmt *st, err *e)
 
 static void lite_done(store_stmt *st)
 {
+    LST(st)->in_use = 0;
     sqlite3_reset(LST(st)->st);
     sqlite3_clear_bindings(LST(st)->st);
 }

@@ -834,8 +834,9 @@ static void test_role_scopes(void **state)
     T_ERR(&e, 403, "auth.forbidden");
     err_clear(&e);
     /* ...but may read regions */
-    r = list_ok(db, &type_region, &PUBLIC, json_pack("{s:s}", "sort", "code"));
-    assert_names(r, "code", "310000|310100|310104");
+    r = list_ok(db, &type_region, &PUBLIC, json_pack("{s:s,s:s}", "code.in", "310104,310100,310000", "sort", "-code"));
+    assert_names(r, "code", "310104|310100|310000");
+    assert_names(r, "name_zh", "徐汇区|市辖区|上海市");
     json_decref(r);
 
     /* bureau staff read everything, may not write departments */
