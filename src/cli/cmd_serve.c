@@ -54,10 +54,12 @@ static int demo_data(store *db)
     int64_t n = 0;
     if (store_query_int(db, "SELECT COUNT(*) FROM patents", &n, &e, 0)) goto fail;
     if (n > 0) return 0;
-    printf("正在生成并导入演示数据（约 2 万件合成专利）/ generating and importing the demo data (about 20,000 synthetic patents)...\n");
+    long np = atol(cfg_get("demo_patents"));
+    if (np <= 0) return 0;
+    printf("正在生成并导入演示数据（%ld 件合成专利）/ generating and importing the demo data (%ld synthetic patents)...\n", np, np);
     fflush(stdout);
     synth_counts c;
-    if (synth_write("var/demo", 20000, 310104, &c, &e)) goto fail;
+    if (synth_write("var/demo", np, 310104, &c, &e)) goto fail;
     static const char *files[] = {"entities.csv", "patents.csv", "events.csv", "trademarks.csv"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[256];

@@ -20,6 +20,7 @@ const cfg_entry cfg_table[] = {
     {"login_lock_seconds", "IPCITY_LOGIN_LOCK_SECONDS", "900", "锁定时长（秒）", "How long a lock lasts, in seconds"},
     {"trust_proxy", "IPCITY_TRUST_PROXY", "0", "位于 TLS 反向代理之后时设为 1（Cookie 加 Secure）", "1 behind a TLS reverse proxy (cookies get Secure)"},
     {"access_log", "IPCITY_ACCESS_LOG", "1", "每个请求输出一行访问日志（1/0）", "One access log line per request (1/0)"},
+    {"demo_patents", "IPCITY_DEMO_PATENTS", "20000", "首次运行时生成的演示专利数量（合成数据）", "Synthetic demo patents generated on first run"},
     {"cli_dept", "IPCITY_CLI_DEPT", "310104-ipa", "命令行导入等操作记录所属的部门代码", "Department that owns records written from the command line"},
     {"log_level", "IPCITY_LOG_LEVEL", "info", "日志级别：debug、info、warn、error、quiet", "Log level: debug, info, warn, error, quiet"},
     {NULL},

@@ -94,6 +94,28 @@ int ingest_record(ingest_ctx *c, const rec_type *t, json_t *doc, long row, err *
     return 1;
 }
 
+/* Inserts a patent known not to exist yet. */
+static int insert_new(ingest_ctx *c, json_t *doc, long row, err *e)
+{
+    c->rows++;
+    err re = ERR_INIT;
+    json_t *in = only_fields(&type_patent, doc);
+    int64_t id;
+    int rc = rec_insert_tx(c->db, &type_patent, c->actor, in, &id, &re);
+    json_decref(in);
+    if (rc == 0) {
+        c->created++;
+        return 0;
+    }
+    if (re.status >= 500) {
+        err_move(e, &re);
+        return -1;
+    }
+    take_problems(c, &re, row);
+    err_clear(&re);
+    return 1;
+}
+
 /* The date a patent document speaks for: its latest publication. */
 static const char *doc_date(const char *pub, const char *grant)
 {
@@ -115,14 +137,14 @@ int ingest_patent(ingest_ctx *c, json_t *doc, long row, err *e)
         err ce = ERR_INIT;
         const rec_field *f = rec_field_find(&type_patent, "appno");
         if (!f->check(appno, &norm, &ce)) {
-            store_stmt *st = store_prepare(c->db, "SELECT pub_date, grant_date FROM patents WHERE appno = ? AND deleted_at IS NULL", e);
+            store_stmt *st = store_prepare(c->db, "SELECT pub_date, grant_date, id FROM patents WHERE appno = ? AND deleted_at IS NULL", e);
             if (!st) {
                 buf_free(&norm);
                 return -1;
             }
             store_bind_text(st, 1, norm.len ? norm.s : appno);
             int r = store_step(st, e);
-            int older = 0;
+            int older = 0, absent = r == 0;
             if (r == 1) {
                 const char *theirs = doc_date(store_col_text(st, 0), store_col_text(st, 1));
                 older = theirs && strcmp(mine, theirs) < 0;
@@ -135,6 +157,7 @@ int ingest_patent(ingest_ctx *c, json_t *doc, long row, err *e)
                 c->unchanged++;
                 return 0;
             }
+            if (absent) return insert_new(c, doc, row, e); /* no second look-up */
         } else {
             buf_free(&norm);
             err_clear(&ce);

@@ -11,6 +11,7 @@
 #include "registry.h"
 
 #include "codes.h"
+#include "ingest.h"
 
 #include "../base/util.h"
 #include "../search/regsearch.h"
@@ -100,6 +101,9 @@ static const rec_field patent_fields[] = {
     {NULL},
 };
 
+static int patent_template(const char *format, lang l, buf *out, err *e) { return tpl_write(TPL_PATENTS, format, l, out, e); }
+static int event_template(const char *format, lang l, buf *out, err *e) { return tpl_write(TPL_EVENTS, format, l, out, e); }
+
 rec_type type_patent = {
     .name = "patent", .path = "patents", .zh = "专利", .en = "Patent",
     .fields = patent_fields,
@@ -108,6 +112,7 @@ rec_type type_patent = {
     .title_field = "title",
     .before_write = patent_before_write,
     .after_write = patent_after_write,
+    .template_fn = patent_template,
 };
 
 const rec_opt event_kinds[] = {
@@ -145,6 +150,7 @@ rec_type type_patent_event = {
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
     .title_field = "kind",
+    .template_fn = event_template,
 };
 
 static const rec_opt tm_status[] = {

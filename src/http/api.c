@@ -9,7 +9,7 @@
 #include "../base/util.h"
 #include "../domain/domain.h"
 #include "../domain/registry.h"
-#include "../import/table.h"
+#include "../import/importer.h"
 #include "../records/audit.h"
 #include "../search/regsearch.h"
 #include "../version.h"
@@ -405,15 +405,12 @@ static void h_rec_import(http_req *r)
     const char *slash = strrchr(fname, '/');
     if (slash) fname = slash + 1;
     err e = ERR_INIT;
-    tab_reader *tr = NULL;
     json_t *report = NULL;
-    if (tab_open_mem(fname, r->body.s ? r->body.s : "", r->body.len, TAB_AUTO, &tr, &e) ||
-        rec_import(r->db, t, &r->actor, tr, fname, &report, &e)) {
-        tab_close(tr);
+    if (imp_run(r->db, &r->actor, fname, NULL, r->body.s ? r->body.s : "", r->body.len, http_arg(r, "format"), t->path, NULL,
+                &report, &e)) {
         fail(r, &e);
         return;
     }
-    tab_close(tr);
     http_send_json(r, 200, report);
 }
 

@@ -18,6 +18,7 @@
 
 struct server {
     struct MHD_Daemon *d;
+    int inflight; /* requests received and not yet completed (atomic) */
     const http_config *cfg;
     store_pool *pool;
 };
@@ -284,6 +285,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = pool_strdup(r->pool, method);
         r->url = pool_strdup(r->pool, url);
         r->t0 = util_now();
+        __atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
         const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
         int ok = rid && strlen(rid) >= 8 && strlen(rid) < sizeof r->id;
         for (const char *p = rid; ok && *p; p++)
@@ -336,6 +338,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                  r->authed ? r->user.name : "-", r->method, r->url, r->status, r->sent, (util_now() - r->t0) * 1000,
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     }
+    __atomic_sub_fetch(&r->srv->inflight, 1, __ATOMIC_SEQ_CST);
     acct_user_free(&r->user);
     buf_free(&r->body);
     pool_free(r->pool);
@@ -383,8 +386,7 @@ int server_start(const http_config *cfg, server **out, int *port, err *e)
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)64 * 1024, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-                            (unsigned)1, MHD_OPTION_END);
+                            (size_t)64 * 1024, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!s->d) {
         store_pool_free(s->pool);
         free(s);
@@ -403,11 +405,8 @@ void server_stop(server *s, int grace)
     MHD_socket ls = MHD_quiesce_daemon(s->d);
     jobs_wait(grace);
     double until = util_now() + grace;
-    while (util_now() < until) {
-        const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!di || di->num_connections == 0) break;
-        usleep(20000);
-    }
+    /* in-flight requests finish; idle keep-alive connections do not hold us */
+    while (util_now() < until && __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0) usleep(20000);
     MHD_stop_daemon(s->d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
     store_pool_free(s->pool);

@@ -103,11 +103,18 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
     if (format && !strcmp(format, "auto")) format = NULL;
 
     const char *fmt = format;
+    /* a named record type other than patents/events is always a record file */
+    if (type && !fmt) {
+        const rec_type *tt = rec_find(type);
+        if (tt && strcmp(tt->name, "patent") && strcmp(tt->name, "patent_event")) fmt = "records";
+    }
     tab_reader *r = NULL;
     char **cells = NULL;
     size_t ncells = 0;
     if (!fmt && looks_like_xml(&s)) fmt = "xml";
-    if (!fmt || strcmp(fmt, "xml")) {
+    if (fmt && !strcmp(fmt, "records")) {
+        /* straight to the generic record import below */
+    } else if (!fmt || strcmp(fmt, "xml")) {
         tab_format tf = fmt && !strcmp(fmt, "xlsx") ? TAB_XLSX : fmt && !strcmp(fmt, "csv") ? TAB_CSV : TAB_AUTO;
         if (open_table(&s, tf, &r, e)) return -1;
         int got = tab_next(r, &cells, &ncells, e);
@@ -128,6 +135,7 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
     if (!strcmp(fmt, "records")) {
         const rec_type *t = type ? rec_find(type) : rec_guess_type(cells, ncells);
         tab_close(r);
+        r = NULL;
         if (!t || (t->flags & REC_INTERNAL)) {
             err_set(e, 422, "import.unknown_format", "无法识别文件“%s”的内容，请指定记录类型",
                     "Cannot tell what file \"%s\" holds; give the record type", name);

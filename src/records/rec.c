@@ -159,7 +159,11 @@ int rec_create_table(store *db, const rec_type *t, err *e)
         buf_puts(&b, ", ");
         column_ddl(db, f, &b);
     }
-    buf_printf(&b, "); CREATE INDEX IF NOT EXISTS ix_%s_dept ON %s(dept);", t->path, t->path);
+    buf_puts(&b, ");");
+    /* rows are looked up by department only where some role is limited to its own */
+    int own = 0;
+    for (int r = 0; r < ROLE_N; r++) own |= t->read[r] == SCOPE_OWN || t->write[r] == SCOPE_OWN;
+    if (own) buf_printf(&b, "CREATE INDEX IF NOT EXISTS ix_%s_dept ON %s(dept);", t->path, t->path);
     int rc = store_exec(db, b.s, e);
     buf_free(&b);
     for (const rec_field *f = t->fields; !rc && f->name; f++)

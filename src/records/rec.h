@@ -139,6 +139,9 @@ typedef struct rec_type {
      * stored values with id and version; old = previous row or NULL; on
      * delete row is the deleted row). For derived tables and indexes. */
     rec_hook_fn after_write;
+    /* Optional: the import template when the generic one (a column per
+     * field) does not fit the type (e.g. patents: lists in cells). */
+    int (*template_fn)(const char *format, lang l, buf *out, err *e);
     /* filled by rec_register(): */
     int nfields;
     char *select_sql; /* "SELECT <std cols>, <fields> FROM <path>" */

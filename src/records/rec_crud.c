@@ -512,9 +512,19 @@ out:
 
 static int dept_exists(store *db, const char *code, err *e)
 {
+    /* within one transaction a department found once stays found */
+    static _Thread_local const store *c_db;
+    static _Thread_local unsigned long c_tx;
+    static _Thread_local char c_code[72];
+    if (store_in_tx(db) && c_db == db && c_tx == store_tx_seq(db) && !strcmp(c_code, code)) return 1;
     int64_t n;
     if (store_query_int(db, "SELECT COUNT(*) FROM departments WHERE code = ? AND deleted_at IS NULL", &n, e, 1, code))
         return -1;
+    if (n > 0 && store_in_tx(db) && strlen(code) < sizeof c_code) {
+        c_db = db;
+        c_tx = store_tx_seq(db);
+        snprintf(c_code, sizeof c_code, "%s", code);
+    }
     return n > 0;
 }
 

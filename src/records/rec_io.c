@@ -235,6 +235,7 @@ static int fill_template(lxw_workbook *wb, void *ctx, err *e)
 
 int rec_template(const rec_type *t, const char *format, lang l, buf *out, err *e)
 {
+    if (t->template_fn) return t->template_fn(format, l, out, e);
     if (format && !strcmp(format, "xlsx")) {
         tmpl_job j = {t, l};
         return xlsx_build(fill_template, &j, out, e);

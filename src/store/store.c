@@ -36,6 +36,7 @@ int store_begin(store *s, err *e)
         return err_set(e, 500, "store.nested_tx", "内部错误：事务嵌套", "Internal error: nested transaction");
     if (s->ops->exec(s, s->ops->begin_sql, e)) return -1;
     s->in_tx = 1;
+    s->tx_seq++;
     return 0;
 }
 
@@ -60,6 +61,7 @@ void store_rollback(store *s)
 }
 
 int store_in_tx(const store *s) { return s->in_tx; }
+unsigned long store_tx_seq(const store *s) { return s->tx_seq; }
 
 store_stmt *store_prepare(store *s, const char *sql, err *e) { return s->ops->prepare(s, sql, e); }
 void store_bind_text(store_stmt *st, int i, const char *v) { st->s->ops->bind_text(st, i, v); }

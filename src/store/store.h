@@ -66,6 +66,9 @@ int store_commit(store *s, err *e);
 void store_rollback(store *s);
 /* True while a transaction is open. */
 int store_in_tx(const store *s);
+/* A number that changes with every transaction begun on s (for caches
+ * valid within one transaction). */
+unsigned long store_tx_seq(const store *s);
 
 /* Returns the cached prepared statement for sql, reset and with no
  * bindings; NULL on error (e filled).  Owned by the store. */

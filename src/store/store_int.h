@@ -36,6 +36,7 @@ struct store {
     store_kind kind;
     char *url;
     int in_tx;
+    unsigned long tx_seq; /* +1 at every begin */
 };
 
 struct store_stmt {

@@ -12,6 +12,7 @@
 #include "../base/log.h"
 #include "../search/search.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,8 +226,14 @@ static const store_ops lite_ops = {
     .for_update = "",
 };
 
+/* Process-wide settings that must precede sqlite3_initialize(): no memory
+ * statistics (their global mutex costs on every allocation). */
+static void lite_global_config(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 int store_sqlite_open(const char *path, store **out, err *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, lite_global_config);
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
