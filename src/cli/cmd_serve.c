@@ -58,12 +58,16 @@ static int demo_data(store *db)
     if (np <= 0) return 0;
     printf("正在生成并导入演示数据（%ld 件合成专利）/ generating and importing the demo data (%ld synthetic patents)...\n", np, np);
     fflush(stdout);
+    /* the files go beside the database: DIR/demo for DIR/ipcity.db */
+    char dir[4096];
+    const char *dbp = cfg_get("db"), *slash = strrchr(dbp, '/');
+    snprintf(dir, sizeof dir, "%.*s%sdemo", slash ? (int)(slash - dbp) : 0, dbp, slash ? "/" : "");
     synth_counts c;
-    if (synth_write("var/demo", np, 310104, &c, &e)) goto fail;
+    if (synth_write(dir, np, 310104, &c, &e)) goto fail;
     static const char *files[] = {"entities.csv", "patents.csv", "events.csv", "trademarks.csv"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char path[256];
-        snprintf(path, sizeof path, "var/demo/%s", files[i]);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         json_t *rep = NULL;
         if (imp_run(db, cli_actor(), files[i], path, NULL, 0, NULL, NULL, NULL, &rep, &e)) goto fail;
         printf("  %s: %lld\n", files[i], (long long)json_integer_value(json_object_get(rep, "rows")));

@@ -241,6 +241,17 @@ export class Client {
 
 /* ---- the server ---- */
 
+/* Servers still running when this test process exits (a failed or
+ * timed-out test) are killed, so no orphan keeps a port or a temp dir. */
+const live = new Set();
+process.on('exit', () => {
+  for (const p of live) {
+    try {
+      p.kill('SIGKILL');
+    } catch {}
+  }
+});
+
 /* Creates DIR/ipcity.db with `init` and returns the admin password. */
 export function initDb(db) {
   const r = cli(db, ['init']);
@@ -265,7 +276,13 @@ export async function startServer({ env = {}, dir = null, db = null, adminPasswo
   let stdout = '', stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
   proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  live.add(proc);
+  const exited = new Promise((resolve) =>
+    proc.on('exit', (code, signal) => {
+      live.delete(proc);
+      resolve({ code, signal });
+    }),
+  );
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stdout}\n${stderr}`)), 15000);
     const check = () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, request, cli, cliAsync, sqlite, mkTmp, rmTmp, sleep, BIN, ROOT, initDb } from './harness.mjs';
+import { startServer, request, cli, sqlite, mkTmp, rmTmp, sleep, BIN, ROOT, initDb } from './harness.mjs';
 
 describe('graceful shutdown', () => {
   test('SIGTERM: exit status 0 and "stopped cleanly" in the log', async () => {
@@ -96,19 +96,55 @@ describe('graceful shutdown', () => {
   test('a second server on a port in use fails with exit status 1 and says why', async () => {
     const srv = await startServer();
     try {
-      const r = await cliAsync(srv.db, ['serve', '--listen', `127.0.0.1:${srv.port}`]);
+      const r = await serveBriefly(srv.db, `127.0.0.1:${srv.port}`);
+      assert.ok(!r.listening, `a second server started on the busy port ${srv.port}:\n${r.stdout}`);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`Cannot start the server on 127\\.0\\.0\\.1:${srv.port} \\(port in use\\?\\)`));
       assert.match(r.stderr, new RegExp(`无法在 127\\.0\\.0\\.1:${srv.port} 上启动服务`));
       assert.equal((await srv.request('GET', '/api/v1/health')).status, 200, 'the first one is unaffected');
-      const bad = await cliAsync(srv.db, ['serve', '--listen', 'nowhere']);
-      assert.equal(bad.code, 1);
-      assert.match(bad.stderr, /The listen address must be host:port, not "nowhere"/);
     } finally {
       await srv.close();
     }
   });
+
+  test('a malformed listen address is refused', async () => {
+    const dir = mkTmp();
+    try {
+      const db = path.join(dir, 'l.db');
+      initDb(db);
+      const r = await serveBriefly(db, 'nowhere');
+      assert.ok(!r.listening);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /The listen address must be host:port, not "nowhere"/);
+    } finally {
+      rmTmp(dir);
+    }
+  });
 });
+
+/* Runs `serve --listen ADDR`; if it starts listening (or is still running
+ * after 3 s) it is stopped again.  Resolves { listening, code, stdout, stderr }. */
+function serveBriefly(db, addr) {
+  return new Promise((resolve) => {
+    const p = spawn(BIN, ['--db', db, 'serve', '--listen', addr], {
+      cwd: ROOT,
+      env: { ...process.env, IPCITY_CONFIG: '/dev/null' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '', stderr = '', listening = false;
+    const stop = () => p.kill('SIGKILL');
+    const timer = setTimeout(stop, 3000);
+    p.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      if (/listening on/.test(stdout)) (listening = true), stop();
+    });
+    p.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ listening, code, stdout, stderr });
+    });
+  });
+}
 
 describe('logs', () => {
   test('one access line per request with id, user, method, path and status; no secrets', async () => {
