@@ -9,6 +9,12 @@
 
 extern rec_type type_region, type_department, type_user, type_entity, type_population;
 
+/* The user-defined park (region of level park) of `address`, which lies in
+ * `district`: the first park of that district whose street list has a
+ * string contained in the address.  park receives its code ("" if none);
+ * returns 1 found, 0 none, -1 error. */
+int region_park_of(store *db, const char *district, const char *address, char park[13], err *e);
+
 /* Registers every record type with the record layer. Call once. */
 void domain_register(void);
 

@@ -37,6 +37,8 @@ static const rec_field entity_fields[] = {
     {"address", RT_TEXT, RF_SEARCH | RF_LIST, "地址", "Address", 500},
     {"region_code", RT_TEXT, RF_FILTER | RF_LIST | RF_SORT | RF_INDEX, "所在区划", "Region code", 6, .check = check_region,
      .help_zh = "GB/T 2260 六位行政区划代码", .help_en = "GB/T 2260 six-digit division code"},
+    {"park_code", RT_TEXT, RF_READONLY | RF_FILTER | RF_LIST, "所在园区", "Park", 12,
+     .help_zh = "由地址按园区街道范围自动判定", .help_en = "derived from the address and the parks' street lists"},
     {"legal_rep", RT_TEXT, 0, "法定代表人", "Legal representative", 100},
     {"established", RT_DATE, RF_FILTER | RF_SORT, "成立日期", "Established on"},
     {"phone", RT_TEXT, 0, "联系电话", "Phone", 40},
@@ -53,11 +55,16 @@ static int entity_before_write(rec_ctx *c, json_t *row, const json_t *old, err *
     json_t *rc = json_object_get(row, "region_code");
     int addr_changed = !old || !json_equal(json_object_get(old, "address"), json_object_get(row, "address"));
     int region_given = json_is_string(rc) && (!old || !json_equal(rc, json_object_get(old, "region_code")));
-    if (!addr || !*addr || region_given || !addr_changed || !addr_region_count()) return 0;
-    char code[7];
-    int queued = 0;
-    if (addr_resolve_db(c->db, addr, c->actor, code, &queued, e)) return -1;
-    json_object_set_new(row, "region_code", code[0] ? json_string(code) : json_null());
+    if (addr && *addr && !region_given && addr_changed && addr_region_count()) {
+        char code[7];
+        int queued = 0;
+        if (addr_resolve_db(c->db, addr, c->actor, code, &queued, e)) return -1;
+        json_object_set_new(row, "region_code", code[0] ? json_string(code) : json_null());
+    }
+    char park[13];
+    const char *district = json_string_value(json_object_get(row, "region_code"));
+    if (region_park_of(c->db, district, addr, park, e) < 0) return -1;
+    json_object_set_new(row, "park_code", park[0] ? json_string(park) : json_null());
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "codes.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,8 +49,38 @@ static const rec_field region_fields[] = {
     {"name_en", RT_TEXT, RF_SEARCH | RF_LIST, "英文名称", "Name (English)", 200},
     {"level", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "级别", "Level", 0, region_levels},
     {"parent_code", RT_TEXT, RF_FILTER | RF_LIST, "上级区划", "Parent division", 12},
+    {"streets", RT_JSON, 0, "园区范围（街道/地址关键词）", "Park extent (streets / address keywords)",
+     .help_zh = "仅园区：文本数组，如 [\"漕宝路\", \"宜山路\", \"桂平路\"]；上级区划内地址含其中任一即属于该园区",
+     .help_en = "parks only: array of strings, e.g. [\"漕宝路\", \"宜山路\"]; an address in the parent district containing any of them belongs to the park"},
     {NULL},
 };
+
+/* A park (user-defined zone) lies in a district and lists its streets. */
+static int region_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
+{
+    (void)c;
+    (void)old;
+    if (c->op == REC_DELETE) return 0;
+    const char *level = json_string_value(json_object_get(row, "level"));
+    json_t *st = json_object_get(row, "streets");
+    int is_park = level && !strcmp(level, "park");
+    if (!is_park && st && !json_is_null(st)) {
+        err_item_msg(e, "streets", 0, 0, "validation.streets", "只有园区可以填写街道范围", "Only parks have a street list");
+        return -1;
+    }
+    if (!is_park) return 0;
+    size_t i;
+    json_t *v;
+    int ok = json_is_array(st) && json_array_size(st) > 0;
+    if (ok) json_array_foreach(st, i, v) if (!json_is_string(v) || !*json_string_value(v)) ok = 0;
+    const char *parent = json_string_value(json_object_get(row, "parent_code"));
+    if (!ok) err_item_msg(e, "streets", 0, 0, "validation.streets", "园区应列出至少一个街道或地址关键词（文本数组）",
+                          "A park needs at least one street or address keyword (array of strings)");
+    if (!parent || code_region_check(parent, NULL))
+        err_item_msg(e, "parent_code", 0, 0, "validation.parent", "园区的上级区划应为其所在区县的六位代码",
+                     "A park's parent must be the six-digit code of its district");
+    return err_isset(e) ? -1 : 0;
+}
 
 rec_type type_region = {
     .name = "region", .path = "regions", .zh = "行政区划", .en = "Region",
@@ -57,6 +88,7 @@ rec_type type_region = {
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
     .title_field = "name_zh",
+    .before_write = region_before_write,
 };
 
 static const rec_opt dept_kinds[] = {
@@ -181,3 +213,59 @@ rec_type type_user = {
     .before_write = user_before_write,
     .after_write = user_after_write,
 };
+
+/* Parks of the database, cached for one transaction (or one call). */
+static int load_parks(store *db, json_t **out, err *e)
+{
+    static _Thread_local const store *c_db;
+    static _Thread_local unsigned long c_tx;
+    static _Thread_local json_t *c_parks;
+    if (c_parks && store_in_tx(db) && c_db == db && c_tx == store_tx_seq(db)) {
+        *out = json_incref(c_parks);
+        return 0;
+    }
+    store_stmt *st = store_prepare(db, "SELECT code, parent_code, streets FROM regions WHERE level = 'park'"
+                                       " AND deleted_at IS NULL ORDER BY code", e);
+    if (!st) return -1;
+    json_t *a = json_array();
+    int rc;
+    while ((rc = store_step(st, e)) == 1) {
+        json_t *streets = store_col_text(st, 2) ? json_loads(store_col_text(st, 2), 0, NULL) : NULL;
+        json_array_append_new(a, json_pack("{s:s,s:s?,s:o}", "code", store_col_text(st, 0), "parent", store_col_text(st, 1),
+                                           "streets", streets ? streets : json_array()));
+    }
+    store_done(st);
+    if (rc < 0) {
+        json_decref(a);
+        return -1;
+    }
+    json_decref(c_parks);
+    c_parks = json_incref(a);
+    c_db = db;
+    c_tx = store_tx_seq(db);
+    *out = a;
+    return 0;
+}
+
+int region_park_of(store *db, const char *district, const char *address, char park[13], err *e)
+{
+    park[0] = '\0';
+    if (!district || !*district || !address) return 0;
+    json_t *parks;
+    if (load_parks(db, &parks, e)) return -1;
+    size_t i, k;
+    json_t *p, *s;
+    json_array_foreach(parks, i, p)
+    {
+        const char *parent = json_string_value(json_object_get(p, "parent"));
+        if (!parent || strcmp(parent, district)) continue;
+        json_array_foreach(json_object_get(p, "streets"), k, s) if (json_is_string(s) && strstr(address, json_string_value(s)))
+        {
+            snprintf(park, 13, "%s", json_string_value(json_object_get(p, "code")));
+            json_decref(parks);
+            return 1;
+        }
+    }
+    json_decref(parks);
+    return 0;
+}

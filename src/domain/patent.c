@@ -5,6 +5,7 @@
 
 #include "address.h"
 #include "codes.h"
+#include "domain.h"
 
 #include "../base/util.h"
 #include "../search/regsearch.h"
@@ -48,7 +49,8 @@ int patent_create_tables(store *db, err *e)
                "CREATE INDEX IF NOT EXISTS ix_patent_ipc_code ON patent_ipc(code);"
                "CREATE TABLE IF NOT EXISTS patent_parties (patent_id %s NOT NULL REFERENCES patents(id),"
                " role TEXT NOT NULL, seq %s NOT NULL, name TEXT NOT NULL, address TEXT, country TEXT,"
-               " region_code TEXT, PRIMARY KEY (patent_id, role, seq));"
+               " region_code TEXT, park_code TEXT, PRIMARY KEY (patent_id, role, seq));"
+               "CREATE INDEX IF NOT EXISTS ix_patent_parties_park ON patent_parties(park_code);"
                "CREATE INDEX IF NOT EXISTS ix_patent_parties_region ON patent_parties(region_code);"
                "CREATE INDEX IF NOT EXISTS ix_patent_parties_name ON patent_parties(name);",
                I, I, I, I);
@@ -262,12 +264,13 @@ static int insert_parties(rec_ctx *c, int64_t id, const char *role, json_t *arr,
     json_t *p;
     json_array_foreach(arr, i, p)
     {
-        char code[7] = "";
+        char code[7] = "", park[13] = "";
         int have = party_region(c, p, code, e);
         if (have < 0) return -1;
+        if (have && region_park_of(c->db, code, json_string_value(json_object_get(p, "address")), park, e) < 0) return -1;
         store_stmt *st = store_prepare(c->db,
-                                       "INSERT INTO patent_parties (patent_id, role, seq, name, address, country, region_code)"
-                                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                       "INSERT INTO patent_parties (patent_id, role, seq, name, address, country, region_code,"
+                                       " park_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                        e);
         if (!st) return -1;
         store_bind_int(st, 1, id);
@@ -277,6 +280,7 @@ static int insert_parties(rec_ctx *c, int64_t id, const char *role, json_t *arr,
         store_bind_text(st, 5, json_string_value(json_object_get(p, "address")));
         store_bind_text(st, 6, json_string_value(json_object_get(p, "country")));
         store_bind_text(st, 7, have ? code : NULL);
+        store_bind_text(st, 8, park[0] ? park : NULL);
         int rc = store_step(st, e);
         store_done(st);
         if (rc < 0) return -1;
