@@ -70,7 +70,11 @@ asan: deps
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
 	@IPCITY_SUITES=asan tests/run.sh
 
-bench: deps all
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libipcity.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $< -o $@ $(BUILD)/libipcity.a $(LDLIBS_ALL)
+
+bench: deps all $(BUILD)/bench/search_bench
 	@bench/run.sh
 
 clean:

@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "bench: installing wrk"; apt-get install -y -qq wrk >/dev/null; }
 B=build/bench
-rm -rf "$B"; mkdir -p "$B/web"
+rm -rf "$B/web" "$B"/*.md; mkdir -p "$B/web"
 BIN=build/ipcity
 DB=$B/bench.db
+rm -f "$DB" "$DB-wal" "$DB-shm"
+command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 N=${BENCH_ENTITIES:-2000}
 DUR=${BENCH_SECONDS:-10}
 
@@ -50,3 +52,45 @@ run() { # label path
   run "static file, same size as the list ($SIZE bytes)" "/static.json"
 } | tee "$B/results.md"
 kill -TERM $PID; wait $PID || true
+trap - EXIT
+
+# 2. import of N generated patents (CSV template) and the raw sqlite3 .import
+#    of the same file as the baseline; peak memory (streaming, not slurping);
+#    3. search latency over the loaded database.
+NP=${BENCH_PATENTS:-1000000}
+command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
+G=$B/gen
+t0=$(date +%s.%N)
+$BIN gen --patents "$NP" --seed 42 --out "$G" >/dev/null
+t1=$(date +%s.%N)
+ROWS=$(($(wc -l < "$G/patents.csv") - 1))
+SIZE_MB=$(du -m "$G/patents.csv" | cut -f1)
+DB2=$B/registry.db
+rm -f "$DB2"*
+$BIN --db "$DB2" init >/dev/null
+/usr/bin/time -f "%e %M" -o "$B/import.time" $BIN --db "$DB2" import "$G/patents.csv" > "$B/import.log" 2>&1
+read -r IMP_S IMP_KB < "$B/import.time"
+/usr/bin/time -f "%e %M" -o "$B/events.time" $BIN --db "$DB2" import "$G/events.csv" > "$B/events.log" 2>&1
+read -r EV_S EV_KB < "$B/events.time"
+NEV=$(($(wc -l < "$G/events.csv") - 1))
+rm -f "$B/raw.db"
+/usr/bin/time -f "%e %M" -o "$B/raw.time" sqlite3 "$B/raw.db" ".mode csv" ".import $G/patents.csv raw"
+read -r RAW_S RAW_KB < "$B/raw.time"
+$BIN --db "$DB2" import "$G/patents.csv" > "$B/reimport.log" 2>&1
+REIMP=$(grep -o '[0-9.]* s,' "$B/reimport.log" | head -1)
+{
+  echo
+  echo "## Import of $ROWS generated patents ($SIZE_MB MB CSV) into SQLite"
+  echo
+  echo "| what | seconds | rows/s | peak RSS |"
+  echo "|---|---|---|---|"
+  awk -v r="$ROWS" -v s="$(echo "$t1 - $t0" | bc)" 'BEGIN {printf "| ipcity gen (writing the files) | %.1f | %.0f | |\n", s, r / s}'
+  awk -v r="$ROWS" -v s="$IMP_S" -v m="$IMP_KB" 'BEGIN {printf "| ipcity import patents.csv (validation, parties, IPC index, regions, full-text index, one transaction) | %.1f | %.0f | %.0f MB |\n", s, r / s, m / 1024}'
+  awk -v r="$NEV" -v s="$EV_S" -v m="$EV_KB" 'BEGIN {printf "| ipcity import events.csv (%d legal events) | %.1f | %.0f | %.0f MB |\n", r, s, r / s, m / 1024}'
+  awk -v r="$ROWS" -v s="$RAW_S" -v m="$RAW_KB" 'BEGIN {printf "| baseline: sqlite3 .import of the same CSV into one plain table | %.1f | %.0f | %.0f MB |\n", s, r / s, m / 1024}'
+  echo "| re-import of the same file (all rows unchanged) | ${REIMP%,} | | |"
+  echo
+  echo "## Search over $ROWS patents (first 20 results, ranked, with snippets)"
+  echo
+  build/bench/search_bench "$DB2" "${BENCH_ROUNDS:-5}"
+} | tee -a "$B/results.md"

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Above this many matching documents results come newest first. */
+#define RS_RANK_LIMIT 20000
+
 int rs_create_indexes(store *db, err *e)
 {
     if (store_kind_of(db) != STORE_SQLITE) return 0; /* the PostgreSQL index arrives with that backend */
@@ -212,6 +215,24 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
     filters(q, patents, &w, vals);
     const char *fts = patents ? "patents_fts" : "trademarks_fts";
     const char *tbl = patents ? "patents" : "trademarks";
+    /* Ranking scores every matching document; a very broad query (one
+     * common character over millions of titles) is answered newest first
+     * instead, which needs no scoring.  The answer says which order it is. */
+    int ranked = 1;
+    {
+        buf cq = BUF_INIT;
+        buf_printf(&cq, "SELECT COUNT(*) FROM %s WHERE %s MATCH ?", fts, fts);
+        int64_t nmatch = 0;
+        int crc = store_query_int(db, cq.s, &nmatch, e, 1, match);
+        buf_free(&cq);
+        if (crc) {
+            buf_free(&w);
+            json_decref(vals);
+            free(match);
+            return -1;
+        }
+        ranked = nmatch <= RS_RANK_LIMIT;
+    }
     if (patents)
         buf_printf(&sql,
                    "SELECT p.id, p.appno, p.kind, p.title, p.first_applicant, p.filing_date, p.grant_date, p.region_code,"
@@ -225,8 +246,8 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
                    " cjk_snippet(trademarks_fts, 2, '<mark>', '</mark>', '…', 48, ?1),"
                    " cjk_snippet(trademarks_fts, 1, '<mark>', '</mark>', '…', 24, ?1), trademarks_fts.rank");
     buf_printf(&sql, " FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s"
-                     " ORDER BY %s.rank LIMIT %d OFFSET %d",
-               fts, tbl, fts, fts, buf_cstr(&w), fts, q->limit + 1, q->offset);
+                     " ORDER BY %s LIMIT %d OFFSET %d",
+               fts, tbl, fts, fts, buf_cstr(&w), ranked ? "rank" : "p.id DESC", q->limit + 1, q->offset);
     int rc = -1;
     json_t *items = json_array();
     int64_t total = -1;
@@ -278,7 +299,7 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         store_done(st);
         if (r < 0) goto out;
     }
-    *out = json_pack("{s:s,s:s,s:o}", "q", q->q, "match", match, "items", items);
+    *out = json_pack("{s:s,s:s,s:s,s:o}", "q", q->q, "match", match, "order", ranked ? "relevance" : "newest", "items", items);
     items = NULL;
     json_object_set_new(*out, "next_offset", more ? json_integer(q->offset + q->limit) : json_null());
     if (total >= 0) json_object_set_new(*out, "total", json_integer(total));

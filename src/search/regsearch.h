@@ -38,8 +38,11 @@ typedef struct rs_query {
 
 /* Fills q from URL/CLI arguments (name -> string); 400 on bad values. */
 int rs_query_from_args(json_t *args, rs_query *q, err *e);
-/* Runs the search. *out = {"q","items":[...],"next_offset"|null[,"total"]};
- * each item has type, id, the main fields and *_hl snippets with <mark>. */
+/* Runs the search. *out = {"q","match","order","items":[...],
+ * "next_offset"|null[,"total"]}; order is "relevance", or "newest" when the
+ * text matches more than 20,000 documents (ranking them all would be slow;
+ * more words or filters bring relevance order back).  Each item has type,
+ * id, the main fields and *_hl snippets with <mark>. */
 int rs_search(store *db, const rs_query *q, json_t **out, err *e);
 
 #endif
