@@ -246,8 +246,8 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
                    " cjk_snippet(trademarks_fts, 2, '<mark>', '</mark>', '…', 48, ?1),"
                    " cjk_snippet(trademarks_fts, 1, '<mark>', '</mark>', '…', 24, ?1), trademarks_fts.rank");
     buf_printf(&sql, " FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s"
-                     " ORDER BY %s LIMIT %d OFFSET %d",
-               fts, tbl, fts, fts, buf_cstr(&w), ranked ? "rank" : "p.id DESC", q->limit + 1, q->offset);
+                     " ORDER BY %s%s LIMIT %d OFFSET %d",
+               fts, tbl, fts, fts, buf_cstr(&w), ranked ? "rank" : fts, ranked ? "" : ".rowid DESC", q->limit + 1, q->offset);
     int rc = -1;
     json_t *items = json_array();
     int64_t total = -1;

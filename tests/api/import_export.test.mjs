@@ -50,10 +50,26 @@ async function entityCount(client = admin) {
 async function importFile(name, body, client = admin) {
   return client.post(`/api/v1/entities/import?filename=${encodeURIComponent(name)}`, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
 }
+/* The documented fields of an import report (it may carry more). */
+const REPORT = ['file', 'rows', 'created', 'updated', 'unchanged', 'encoding'];
+function report(r) {
+  assert.equal(r.status, 200, r.text);
+  return Object.fromEntries(REPORT.map((k) => [k, r.json[k]]));
+}
 
+/* The import files below use these columns (a subset of the template's). */
 const HEADER_ZH = ['名称', '英文名称', '统一社会信用代码', '主体类型', '地址', '所在区划', '法定代表人', '成立日期', '联系电话', '备注', '所属部门'];
-const HEADER_EN = ['Name', 'English name', 'Unified social credit code', 'Kind', 'Address', 'Region code', 'Legal representative', 'Established on', 'Phone', 'Notes', 'Department'];
-const EXPORT_ZH = ['编号', ...HEADER_ZH.slice(0, -1), '所属部门', '更新时间'];
+
+/* Template and export columns follow the type's description: the settable
+ * fields' labels (+ 所属部门) for templates; 编号, the visible fields,
+ * 所属部门, 更新时间 for exports. */
+async function columns(lang) {
+  const meta = (await admin.get('/api/v1/meta/types/entities')).json;
+  const label = (f) => (lang === 'en' ? f.en : f.zh);
+  const template = [...meta.fields.filter((f) => !f.readonly).map(label), lang === 'en' ? 'Department' : '所属部门'];
+  const exp = [lang === 'en' ? 'ID' : '编号', ...meta.fields.filter((f) => !f.writeonly).map(label), ...(lang === 'en' ? ['Department', 'Updated at'] : ['所属部门', '更新时间'])];
+  return { template, export: exp };
+}
 
 describe('templates', () => {
   test('the CSV template is a UTF-8 BOM and the Chinese (or English) header', async () => {
@@ -61,9 +77,13 @@ describe('templates', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'text/csv; charset=utf-8');
     assert.equal(r.headers['content-disposition'], 'attachment; filename="entities-template.csv"');
-    assert.equal(r.text, BOM + HEADER_ZH.join(',') + '\r\n');
+    const zh = await columns('zh');
+    assert.equal(r.text, BOM + zh.template.join(',') + '\r\n');
+    for (const h of HEADER_ZH) assert.ok(zh.template.includes(h), h);
     const en = await admin.get('/api/v1/entities/template?format=csv', { headers: { 'Accept-Language': 'en' } });
-    assert.equal(en.text, BOM + HEADER_EN.join(',') + '\r\n');
+    const enCols = await columns('en');
+    assert.equal(en.text, BOM + enCols.template.join(',') + '\r\n');
+    for (const h of ['Name', 'Unified social credit code', 'Kind', 'Department']) assert.ok(enCols.template.includes(h), h);
   });
 
   test('the XLSX template is a ZIP file', async () => {
@@ -88,7 +108,7 @@ describe('import', () => {
     const before = await entityCount();
     const r = await importFile('导入-good.csv', csv(good));
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { file: '导入-good.csv', rows: 3, created: 3, updated: 0, unchanged: 0, encoding: 'UTF-8' });
+    assert.deepEqual(report(r), { file: '导入-good.csv', rows: 3, created: 3, updated: 0, unchanged: 0, encoding: 'UTF-8' });
     assert.equal(await entityCount(), before + 3);
     const one = (await admin.get(`/api/v1/entities?uscc=${usccN(1)}`)).json.items[0];
     assert.deepEqual(
@@ -101,17 +121,18 @@ describe('import', () => {
     assert.equal(three.kind, 'institute');
     const audit = await admin.get('/api/v1/audit?type=entity&limit=1');
     assert.equal(audit.json.items[0].action, 'import');
-    assert.deepEqual(audit.json.items[0].after, { file: '导入-good.csv', rows: 3, created: 3, updated: 0, unchanged: 0 });
+    const after = audit.json.items[0].after;
+    assert.deepEqual([after.file, after.rows, after.created, after.updated, after.unchanged], ['导入-good.csv', 3, 3, 0, 0]);
   });
 
   test('importing again matches rows by key: unchanged, then one updated', async () => {
     const again = await importFile('good-again.csv', csv(good));
     assert.equal(again.status, 200, again.text);
-    assert.deepEqual(again.json, { file: 'good-again.csv', rows: 3, created: 0, updated: 0, unchanged: 3, encoding: 'UTF-8' });
+    assert.deepEqual(report(again), { file: 'good-again.csv', rows: 3, created: 0, updated: 0, unchanged: 3, encoding: 'UTF-8' });
     const changed = good.map((r) => [...r]);
     changed[2][4] = '徐汇区华山路 1954 号';
     const up = await importFile('good-changed.csv', csv(changed));
-    assert.deepEqual(up.json, { file: 'good-changed.csv', rows: 3, created: 0, updated: 1, unchanged: 2, encoding: 'UTF-8' });
+    assert.deepEqual(report(up), { file: 'good-changed.csv', rows: 3, created: 0, updated: 1, unchanged: 2, encoding: 'UTF-8' });
     const two = (await admin.get(`/api/v1/entities?uscc=${usccN(2)}`)).json.items[0];
     assert.equal(two.address, '徐汇区华山路 1954 号');
     assert.equal(two.version, 2);
@@ -217,9 +238,9 @@ describe('import', () => {
   test('empty files and files with only a header', async () => {
     const p = problem(assert, await importFile('empty.csv', ''), 422, 'import.empty');
     assert.equal(p.message_zh, '文件“empty.csv”没有表头行');
-    const h = await importFile('header.csv', BOM + HEADER_ZH.join(',') + '\r\n\r\n,,,\r\n');
+    const h = await importFile('header.csv', BOM + (await columns('zh')).template.join(',') + '\r\n\r\n,,,\r\n');
     assert.equal(h.status, 200, h.text);
-    assert.deepEqual(h.json, { file: 'header.csv', rows: 0, created: 0, updated: 0, unchanged: 0, encoding: 'UTF-8' });
+    assert.deepEqual(report(h), { file: 'header.csv', rows: 0, created: 0, updated: 0, unchanged: 0, encoding: 'UTF-8' });
   });
 
   test('a GB18030-encoded CSV (as Excel saves it on Chinese Windows) is decoded', async () => {
@@ -232,7 +253,7 @@ describe('import', () => {
     assert.notDeepEqual(bytes, Buffer.from(csv(rows), 'utf8'), 'really re-encoded');
     const r = await importFile('gbk.csv', bytes);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { file: 'gbk.csv', rows: 2, created: 2, updated: 0, unchanged: 0, encoding: 'GB18030' });
+    assert.deepEqual(report(r), { file: 'gbk.csv', rows: 2, created: 2, updated: 0, unchanged: 0, encoding: 'GB18030' });
     const a = (await admin.get(`/api/v1/entities?uscc=${usccN(41)}`)).json.items[0];
     assert.deepEqual([a.name, a.kind, a.address, a.note], ['国标编码测试企业', 'enterprise', '上海市徐汇区龙华中路 596 号', '𠮷野家（四字节字符）']);
     const b = (await admin.get(`/api/v1/entities?uscc=${usccN(42)}`)).json.items[0];
@@ -265,38 +286,44 @@ describe('export', () => {
     assert.equal(r.headers['content-disposition'], 'attachment; filename="entities.csv"');
     assert.ok(r.text.startsWith(BOM));
     const rows = parseCsv(r.text);
-    assert.deepEqual(rows[0], EXPORT_ZH);
+    const header = (await columns('zh')).export;
+    assert.deepEqual(rows[0], header);
+    for (const h of ['编号', ...HEADER_ZH, '更新时间']) assert.ok(header.includes(h), h);
     const all = await admin.listAll('/api/v1/entities', 100);
     assert.equal(rows.length - 1, all.items.length);
     assert.deepEqual(rows.slice(1).map((x) => Number(x[0])), all.items.map((x) => x.id));
     const one = all.items.find((x) => x.uscc === usccN(1));
-    const line = rows.find((x) => x[3] === usccN(1));
-    assert.deepEqual(line, [
-      String(one.id),
-      '徐汇导入一号有限公司',
-      'Xuhui Import One Ltd.',
-      usccN(1),
-      '企业',
-      '徐汇区漕宝路 1 号',
-      '310104',
-      '赵一',
-      '2021-06-01',
-      '021-1',
-      '含逗号, 和 "引号"',
-      '310104-ipa',
-      one.updated_at,
-    ]);
-    assert.equal(rows.find((x) => x[3] === usccN(2))[10], '第一行\n第二行');
+    const col = (name) => header.indexOf(name);
+    const line = rows.find((x) => x[col('统一社会信用代码')] === usccN(1));
+    assert.deepEqual(
+      ['编号', ...HEADER_ZH, '更新时间'].map((h) => line[col(h)]),
+      [
+        String(one.id),
+        '徐汇导入一号有限公司',
+        'Xuhui Import One Ltd.',
+        usccN(1),
+        '企业',
+        '徐汇区漕宝路 1 号',
+        '310104',
+        '赵一',
+        '2021-06-01',
+        '021-1',
+        '含逗号, 和 "引号"',
+        '310104-ipa',
+        one.updated_at,
+      ],
+    );
+    assert.equal(rows.find((x) => x[col('统一社会信用代码')] === usccN(2))[col('备注')], '第一行\n第二行');
   });
 
   test('export honours filters and sort, and English labels', async () => {
     const r = await admin.get('/api/v1/entities/export?kind=university&sort=-name', { headers: { 'Accept-Language': 'en' } });
     const rows = parseCsv(r.text);
-    assert.deepEqual(rows[0], ['ID', ...HEADER_EN.slice(0, -1), 'Department', 'Updated at']);
+    assert.deepEqual(rows[0], (await columns('en')).export);
     const want = (await admin.get('/api/v1/entities?kind=university&sort=-name&limit=1000')).json.items;
     assert.ok(want.length >= 3);
     assert.deepEqual(rows.slice(1).map((x) => Number(x[0])), want.map((x) => x.id));
-    assert.ok(rows.slice(1).every((x) => x[4] === 'University'));
+    assert.ok(rows.slice(1).every((x) => x[rows[0].indexOf('Kind')] === 'University'));
     problem(assert, await admin.get('/api/v1/entities/export?format=pdf'), 400, 'query.format');
     problem(assert, await admin.get('/api/v1/entities/export?colour=red'), 400, 'query.unknown_parameter');
   });
@@ -306,7 +333,7 @@ describe('export', () => {
     const r = await admin.get('/api/v1/entities/export');
     const back = await importFile('roundtrip.csv', r.buf);
     assert.equal(back.status, 200, back.text);
-    assert.deepEqual(back.json, { file: 'roundtrip.csv', rows: n, created: 0, updated: 0, unchanged: n, encoding: 'UTF-8' });
+    assert.deepEqual(report(back), { file: 'roundtrip.csv', rows: n, created: 0, updated: 0, unchanged: n, encoding: 'UTF-8' });
   });
 
   test('XLSX export starts with the ZIP magic and imports back unchanged', async () => {
@@ -319,7 +346,7 @@ describe('export', () => {
     assert.ok(r.buf.includes(Buffer.from('xl/worksheets/sheet1.xml')));
     const back = await importFile('roundtrip.xlsx', r.buf);
     assert.equal(back.status, 200, back.text);
-    assert.deepEqual(back.json, { file: 'roundtrip.xlsx', rows: n, created: 0, updated: 0, unchanged: n, encoding: 'XLSX' });
+    assert.deepEqual(report(back), { file: 'roundtrip.xlsx', rows: n, created: 0, updated: 0, unchanged: n, encoding: 'XLSX' });
   });
 
   test('departments and regions export too', async () => {
@@ -327,9 +354,9 @@ describe('export', () => {
     assert.deepEqual(d[0].slice(0, 5), ['编号', '部门代码', '部门名称', '英文名称', '类别']);
     assert.equal(d.length - 1, 16);
     assert.deepEqual(d[1].slice(1, 5), ['310104-ipa', '区知识产权局', 'District IP Administration', '政府部门']);
-    const rg = await srv.request('GET', '/api/v1/regions/export');
+    const rg = await srv.request('GET', '/api/v1/regions/export?code.in=310000,310100,310104');
     assert.equal(rg.status, 200, 'the public may export what it may read');
-    assert.equal(parseCsv(rg.text).length - 1, 3);
+    assert.deepEqual(parseCsv(rg.text).slice(1).map((x) => x[1]), ['310000', '310100', '310104']);
     // users: no password column
     const u = parseCsv((await admin.get('/api/v1/users/export')).text);
     assert.ok(!u[0].includes('密码') && !u[0].includes('密码散列'), u[0].join(','));
