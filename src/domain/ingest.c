@@ -379,9 +379,16 @@ void tpl_map_free(tpl_map *m)
     free(m);
 }
 
+static json_t *split_items(const char *s, int keep_empty);
+
 /* Splits a list cell on ";", "；", ";;" and newlines; empty items dropped.
  * Returns a new array of strings. */
-static json_t *split_list(const char *s)
+static json_t *split_list(const char *s) { return split_items(s, 0); }
+
+/* The same keeping empty items (as ""), so that the columns of one party
+ * (names, addresses, countries) stay aligned by position; ";;" (Lens)
+ * counts as one separator. */
+static json_t *split_items(const char *s, int keep_empty)
 {
     json_t *a = json_array();
     buf cur = BUF_INIT;
@@ -391,11 +398,12 @@ static json_t *split_list(const char *s)
         if (sep || wide) {
             char *t = xstrdup(buf_cstr(&cur));
             util_trim(t);
-            if (*t) json_array_append_new(a, json_string(t));
+            if (*t || keep_empty) json_array_append_new(a, json_string(t));
             free(t);
             buf_reset(&cur);
             if (!*p) break;
             if (wide) p += 2;
+            else if (p[0] == ';' && p[1] == ';') p++;
             continue;
         }
         buf_putc(&cur, *p);
@@ -428,10 +436,10 @@ static void free_words(char **w, int n)
  * it is not a real date. Caller frees. */
 static char *date_cell(const char *s)
 {
-    int y, m, d;
-    char tail;
+    int y, m, d, used = -1;
     if (strlen(s) == 8 && strspn(s, "0123456789") == 8 && sscanf(s, "%4d%2d%2d", &y, &m, &d) == 3) {
-    } else if (sscanf(s, "%d%*[-/.年]%d%*[-/.月]%d%c", &y, &m, &d, &tail) < 3)
+    } else if (sscanf(s, "%d%*[-/.年]%d%*[-/.月]%d%n", &y, &m, &d, &used) != 3 || used < 0 ||
+               (s[used] && strcmp(s + used, "日")))
         return NULL;
     char *out = xasprintf("%04d-%02d-%02d", y, m, d);
     if (util_date_parse(out, NULL)) {
@@ -506,7 +514,7 @@ json_t *tpl_row(ingest_ctx *c, tpl_map *m, char **cells, size_t n, long row)
         } else if (col->cv == CV_LIST) {
             json_object_set_new(doc, col->field, split_list(v));
         } else if (col->cv == CV_PARTY) {
-            json_t *items = split_list(v), *arr = json_object_get(doc, col->field);
+            json_t *items = split_items(v, 1), *arr = json_object_get(doc, col->field);
             if (!arr) {
                 arr = json_array();
                 json_object_set_new(doc, col->field, arr);
@@ -516,7 +524,7 @@ json_t *tpl_row(ingest_ctx *c, tpl_map *m, char **cells, size_t n, long row)
             json_array_foreach(items, k, it)
             {
                 while (json_array_size(arr) <= k) json_array_append_new(arr, json_object());
-                json_object_set(json_array_get(arr, k), col->sub, it);
+                if (*json_string_value(it)) json_object_set(json_array_get(arr, k), col->sub, it);
             }
             json_decref(items);
         } else {

@@ -24,10 +24,18 @@ static int party_region(rec_ctx *c, json_t *party, char code[7], err *e)
     code[0] = '\0';
     if (!addr || !*addr || !addr_region_count()) return 0;
     if (cc && strcmp(cc, "CN") && strcmp(cc, "HK") && strcmp(cc, "MO") && strcmp(cc, "TW")) return 0;
-    if (!cc) { /* no country given: an address without any non-ASCII text is taken as foreign */
+    if (!cc) { /* no country given: an address without any non-ASCII text, or one
+                * that starts with a foreign country's Chinese name, is foreign */
         const unsigned char *q = (const unsigned char *)addr;
         while (*q && *q < 0x80) q++;
         if (!*q) return 0;
+        static const char *const foreign[] = {"韩国", "大韩民国", "日本", "美国", "美利坚", "德国", "英国", "法国", "意大利",
+                                              "荷兰", "瑞士", "瑞典", "芬兰", "丹麦", "挪威", "比利时", "奥地利", "西班牙",
+                                              "加拿大", "澳大利亚", "新西兰", "以色列", "印度", "新加坡", "马来西亚", "泰国",
+                                              "俄罗斯", "巴西", "爱尔兰", "卢森堡", "开曼群岛", "英属维尔京群岛", NULL};
+        const char *a = (const char *)q;
+        for (const char *const *f = foreign; *f; f++)
+            if (!strncmp(a, *f, strlen(*f))) return 0;
     }
     int queued = 0;
     if (addr_resolve_db(c->db, addr, c->actor, code, &queued, e)) {
@@ -59,112 +67,85 @@ int patent_create_tables(store *db, err *e)
     return rc;
 }
 
-static void item(err *e, const char *field, const char *zh, const char *en)
-{
-    err_item_msg(e, field, 0, 0, "validation.structure", zh, en);
-}
+/* ---- structured fields (validators of the RT_JSON fields) ---- */
 
-/* Checks an array of parties [{name, address?, country?}]; normalises
- * country codes to upper case.  Returns 0 or -1 (items added). */
-static int check_parties(json_t *arr, const char *field, const char *zh_label, err *e)
+int pat_jcheck_parties(json_t *v, json_t **norm, err *e)
 {
-    if (!arr || json_is_null(arr)) return 0;
-    if (!json_is_array(arr)) {
-        char *zh = xasprintf("“%s”应为数组：[{name, address, country}]", zh_label);
-        char *en = xasprintf("\"%s\" must be an array of {name, address, country}", field);
-        item(e, field, zh, en);
-        free(zh);
-        free(en);
-        return -1;
-    }
+    if (!json_is_array(v))
+        return err_set(e, 422, "validation.structure", "应为数组：[{name, address, country}]",
+                       "must be an array of {name, address, country}");
+    json_t *out = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(arr, i, p)
+    json_array_foreach(v, i, p)
     {
         const char *name = json_string_value(json_object_get(p, "name"));
         json_t *addr = json_object_get(p, "address"), *cty = json_object_get(p, "country");
         if (!json_is_object(p) || !name || !*name || (addr && !json_is_null(addr) && !json_is_string(addr)) ||
             (cty && !json_is_null(cty) && (!json_is_string(cty) || strlen(json_string_value(cty)) != 2))) {
-            char *zh = xasprintf("“%s”第 %zu 项无效：需要 name（文本），address 为文本，country 为两位代码", zh_label, i + 1);
-            char *en = xasprintf("\"%s\" item %zu is invalid: name (text) is required, address is text, country a two-letter code",
-                                 field, i + 1);
-            item(e, field, zh, en);
-            free(zh);
-            free(en);
-            return -1;
+            json_decref(out);
+            return err_set(e, 422, "validation.structure",
+                           "第 %zu 项无效：需要 name（文本），address 为文本，country 为两位代码",
+                           "item %zu is invalid: name (text) is required, address is text, country a two-letter code", i + 1);
         }
+        json_t *q = json_pack("{s:s}", "name", name);
+        if (json_is_string(addr) && *json_string_value(addr)) json_object_set(q, "address", addr);
         if (json_is_string(cty)) {
             char c[3] = {(char)(json_string_value(cty)[0] & ~0x20), (char)(json_string_value(cty)[1] & ~0x20), 0};
-            json_object_set_new(p, "country", json_string(c));
+            json_object_set_new(q, "country", json_string(c));
         }
+        json_array_append_new(out, q);
     }
+    *norm = out;
     return 0;
 }
 
-static int check_strings(json_t *arr, const char *field, const char *zh_label, err *e)
+int pat_jcheck_strings(json_t *v, json_t **norm, err *e)
 {
-    if (!arr || json_is_null(arr)) return 0;
     size_t i;
-    json_t *v;
-    int ok = json_is_array(arr);
-    if (ok) json_array_foreach(arr, i, v) if (!json_is_string(v)) ok = 0;
-    if (!ok) {
-        char *zh = xasprintf("“%s”应为文本数组", zh_label);
-        char *en = xasprintf("\"%s\" must be an array of strings", field);
-        item(e, field, zh, en);
-        free(zh);
-        free(en);
-        return -1;
-    }
+    json_t *x;
+    int ok = json_is_array(v);
+    if (ok) json_array_foreach(v, i, x) if (!json_is_string(x)) ok = 0;
+    if (!ok) return err_set(e, 422, "validation.structure", "应为文本数组", "must be an array of strings");
+    *norm = json_deep_copy(v);
     return 0;
 }
 
-/* Normalises an IPC/CPC list in place; bad codes are reported. */
-static int normalise_codes(json_t *row, const char *field, const char *zh_label, err *e)
+int pat_jcheck_codes(json_t *v, json_t **norm, err *e)
 {
-    json_t *arr = json_object_get(row, field);
-    if (check_strings(arr, field, zh_label, e)) return -1;
-    if (!arr || json_is_null(arr)) return 0;
+    json_t *tmp;
+    if (pat_jcheck_strings(v, &tmp, e)) return -1;
+    json_decref(tmp);
     json_t *out = json_array();
     size_t i;
-    json_t *v;
-    int bad = 0;
-    json_array_foreach(arr, i, v)
+    json_t *x;
+    json_array_foreach(v, i, x)
     {
         buf n = BUF_INIT;
-        if (code_ipc_normalize(json_string_value(v), &n)) {
-            char *zh = xasprintf("“%s”中的分类号“%s”格式无效（应如 H04L 29/08）", zh_label, json_string_value(v));
-            char *en = xasprintf("\"%s\": \"%s\" is not a valid classification code (e.g. H04L 29/08)", field,
-                                 json_string_value(v));
-            err_item_msg(e, field, 0, 0, "validation.ipc", zh, en);
-            free(zh);
-            free(en);
-            bad = 1;
-        } else {
-            int dup = 0;
-            size_t k;
-            json_t *w;
-            json_array_foreach(out, k, w) if (!strcmp(json_string_value(w), n.s)) dup = 1;
-            if (!dup) json_array_append_new(out, json_string(n.s));
+        if (code_ipc_normalize(json_string_value(x), &n)) {
+            buf_free(&n);
+            json_decref(out);
+            return err_set(e, 422, "validation.ipc", "分类号“%s”格式无效（应如 H04L 29/08）",
+                           "\"%s\" is not a valid classification code (e.g. H04L 29/08)", json_string_value(x));
         }
+        int dup = 0;
+        size_t k;
+        json_t *w;
+        json_array_foreach(out, k, w) if (!strcmp(json_string_value(w), n.s)) dup = 1;
+        if (!dup) json_array_append_new(out, json_string(n.s));
         buf_free(&n);
     }
-    if (bad) {
-        json_decref(out);
-        return -1;
-    }
-    json_object_set_new(row, field, out);
+    *norm = out;
     return 0;
 }
 
-static int check_family(json_t *arr, err *e)
+int pat_jcheck_family(json_t *v, json_t **norm, err *e)
 {
-    if (!arr || json_is_null(arr)) return 0;
     size_t i;
     json_t *m;
-    int ok = json_is_array(arr);
+    int ok = json_is_array(v);
     if (ok)
-        json_array_foreach(arr, i, m)
+        json_array_foreach(v, i, m)
         {
             json_t *c = json_object_get(m, "country"), *n = json_object_get(m, "number"), *g = json_object_get(m, "granted");
             if (!json_is_object(m) || !json_is_string(c) || strlen(json_string_value(c)) != 2 || !json_is_string(n) ||
@@ -172,19 +153,19 @@ static int check_family(json_t *arr, err *e)
                 ok = 0;
         }
     if (!ok)
-        item(e, "family", "“同族专利”应为数组：[{country（两位代码）, number, granted（true/false）}]",
-             "\"family\" must be an array of {country (two letters), number, granted (true/false)}");
-    return ok ? 0 : -1;
+        return err_set(e, 422, "validation.structure", "应为数组：[{country（两位代码）, number, granted（true/false）}]",
+                       "must be an array of {country (two letters), number, granted (true/false)}");
+    *norm = json_deep_copy(v);
+    return 0;
 }
 
-static int check_awards(json_t *arr, err *e)
+int pat_jcheck_awards(json_t *v, json_t **norm, err *e)
 {
-    if (!arr || json_is_null(arr)) return 0;
     size_t i;
     json_t *m;
-    int ok = json_is_array(arr);
+    int ok = json_is_array(v);
     if (ok)
-        json_array_foreach(arr, i, m)
+        json_array_foreach(v, i, m)
         {
             const char *k = json_string_value(json_object_get(m, "kind"));
             json_t *y = json_object_get(m, "year");
@@ -193,20 +174,43 @@ static int check_awards(json_t *arr, err *e)
                 ok = 0;
         }
     if (!ok)
-        item(e, "awards", "“获奖”应为数组：[{kind: china_patent_award（中国专利奖）或 national_sci_award（国家科学技术奖）, level, year}]",
-             "\"awards\" must be an array of {kind: china_patent_award or national_sci_award, level, year}");
-    return ok ? 0 : -1;
+        return err_set(e, 422, "validation.structure",
+                       "应为数组：[{kind: china_patent_award（中国专利奖）或 national_sci_award（国家科学技术奖）, level, year}]",
+                       "must be an array of {kind: china_patent_award or national_sci_award, level, year}");
+    *norm = json_deep_copy(v);
+    return 0;
+}
+
+int pat_jcheck_priorities(json_t *v, json_t **norm, err *e)
+{
+    size_t i;
+    json_t *m;
+    int ok = json_is_array(v);
+    if (ok)
+        json_array_foreach(v, i, m)
+        {
+            json_t *d = json_object_get(m, "date");
+            if (!json_is_object(m) || !json_is_string(json_object_get(m, "number")) ||
+                (d && !json_is_null(d) && util_date_parse(json_string_value(d), NULL)))
+                ok = 0;
+        }
+    if (!ok)
+        return err_set(e, 422, "validation.structure", "应为数组：[{country, number, date（YYYY-MM-DD）}]",
+                       "must be an array of {country, number, date (YYYY-MM-DD)}");
+    *norm = json_deep_copy(v);
+    return 0;
 }
 
 /* Appends the names of parties in arr to b (distinct, separated by "；"). */
-static void add_names(buf *b, json_t *arr)
+static void add_names(buf *b, json_t *arr, json_t *seen)
 {
     size_t i;
     json_t *p;
     json_array_foreach(arr, i, p)
     {
         const char *n = json_string_value(json_object_get(p, "name"));
-        if (!n || (b->s && strstr(b->s, n))) continue;
+        if (!n || json_object_get(seen, n)) continue; /* distinct names, compared whole */
+        json_object_set_new(seen, n, json_true());
         if (b->len) buf_puts(b, "；");
         buf_puts(b, n);
     }
@@ -224,15 +228,6 @@ int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
         char cc[3] = {foreign ? appno[0] : 'C', foreign ? appno[1] : 'N', 0};
         json_object_set_new(row, "country", json_string(cc));
     }
-    int bad = 0;
-    bad |= normalise_codes(row, "ipc", "IPC 分类号", e);
-    bad |= normalise_codes(row, "cpc", "CPC 分类号", e);
-    bad |= check_parties(json_object_get(row, "applicants"), "applicants", "申请人", e);
-    bad |= check_parties(json_object_get(row, "patentees"), "patentees", "专利权人", e);
-    bad |= check_strings(json_object_get(row, "inventors"), "inventors", "发明人", e);
-    bad |= check_family(json_object_get(row, "family"), e);
-    bad |= check_awards(json_object_get(row, "awards"), e);
-    if (bad) return -1;
     long fd;
     if (!util_date_parse(json_string_value(json_object_get(row, "filing_date")), &fd)) {
         char te[16];
@@ -247,8 +242,10 @@ int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
     json_object_set_new(row, "first_applicant",
                         first ? json_incref(json_object_get(first, "name")) : json_null());
     buf names = BUF_INIT;
-    add_names(&names, apps);
-    add_names(&names, pats);
+    json_t *seen = json_object();
+    add_names(&names, apps, seen);
+    add_names(&names, pats, seen);
+    json_decref(seen);
     json_object_set_new(row, "holders", names.len ? json_string(names.s) : json_null());
     buf_free(&names);
     char code[7] = "";

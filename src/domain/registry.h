@@ -18,6 +18,14 @@ extern const rec_opt patent_kinds[], event_kinds[];
 int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e);
 int patent_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e);
 
+/* Validators of the structured (JSON) fields; see rec_field.jcheck. */
+int pat_jcheck_parties(json_t *v, json_t **norm, err *e);
+int pat_jcheck_strings(json_t *v, json_t **norm, err *e);
+int pat_jcheck_codes(json_t *v, json_t **norm, err *e);
+int pat_jcheck_family(json_t *v, json_t **norm, err *e);
+int pat_jcheck_awards(json_t *v, json_t **norm, err *e);
+int pat_jcheck_priorities(json_t *v, json_t **norm, err *e);
+
 /* Creates the derived tables patent_ipc and patent_parties. */
 int patent_create_tables(store *db, err *e);
 

@@ -365,7 +365,21 @@ static json_t *check_value(const rec_field *f, json_t *v, long row, long col, er
             return NULL;
         }
         return json_boolean(json_is_true(v));
-    case RT_JSON: return json_deep_copy(v);
+    case RT_JSON: {
+        if (!f->jcheck) return json_deep_copy(v);
+        json_t *norm = NULL;
+        err ce = ERR_INIT;
+        if (f->jcheck(v, &norm, &ce)) {
+            char *zh = xasprintf("字段“%s”：%s", f->zh, err_msg(&ce, LANG_ZH));
+            char *en = xasprintf("Field \"%s\": %s", f->en, err_msg(&ce, LANG_EN));
+            rec_item(e, f, NULL, row, col, ce.code ? ce.code : "validation.structure", zh, en);
+            free(zh);
+            free(en);
+            err_clear(&ce);
+            return NULL;
+        }
+        return norm;
+    }
     }
     return NULL;
 }

@@ -79,6 +79,9 @@ typedef struct rec_field {
     const rec_opt *opts;       /* RT_ENUM: terminated by {NULL} */
     const char *ref;           /* RT_REF: name of the referenced type */
     rec_check_fn check;        /* optional domain validator */
+    /* RT_JSON: optional validator of the structure; on success *norm gets
+     * the normalised value (a new reference); -1 with e set otherwise. */
+    int (*jcheck)(json_t *v, json_t **norm, err *e);
     double min, max;           /* RT_INT/RT_NUM bounds when min < max */
     const char *help_zh, *help_en;
 } rec_field;

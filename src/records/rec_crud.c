@@ -216,7 +216,7 @@ static int add_filter(store *db, const rec_type *t, const char *key, const char 
     char *name = dot ? xstrndup(key, (size_t)(dot - key)) : xstrdup(key);
     const char *op = dot ? dot + 1 : "eq";
     const rec_field *f = rec_field_find(t, name);
-    static const rec_field text_field = {"_", RT_TEXT, 0, "字段", "field", 0, NULL, NULL, NULL, 0, 0, NULL, NULL};
+    static const rec_field text_field = {.name = "_", .type = RT_TEXT, .zh = "字段", .en = "field"};
     const rec_field *ff = f ? f : &text_field;
     int rc = 0;
     if (!strcmp(op, "null")) {

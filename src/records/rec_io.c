@@ -317,13 +317,14 @@ static int find_by_key(store *db, const rec_type *t, json_t *in, int64_t *id, in
     buf q = BUF_INIT;
     json_t *vals = json_array();
     buf_printf(&q, "SELECT id, version FROM %s WHERE deleted_at IS NULL", t->path);
+    /* a key part left empty matches rows where it is empty; a key that is
+     * empty altogether matches nothing */
     for (const rec_field *f = t->fields; f->name; f++) {
         if (!(f->flags & RF_KEY)) continue;
         json_t *v = json_object_get(in, f->name);
         if (!v || json_is_null(v)) {
-            buf_free(&q);
-            json_decref(vals);
-            return 0;
+            buf_printf(&q, " AND %s IS NULL", f->name);
+            continue;
         }
         buf_printf(&q, " AND %s = ?", f->name);
         json_array_append(vals, v);
@@ -376,12 +377,27 @@ int rec_upsert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, 
     int64_t id = 0, ver = 0;
     json_t *out = NULL;
     int rc = -1;
-    int found = find_by_key(db, t, in, &id, &ver, e);
-    if (found < 0) return -1;
+    /* match and compare on the values as they would be stored (normalised:
+     * ZL/CN prefixes, IPC spelling, country case...) */
+    json_t *norm = NULL;
+    err ve = ERR_INIT;
+    if (rec_validate(t, in, NULL, 0, &norm, &ve)) norm = NULL;
+    err_clear(&ve);
+    json_t *key = norm ? norm : in;
+    int found = find_by_key(db, t, key, &id, &ver, e);
+    if (found < 0) {
+        json_decref(norm);
+        return -1;
+    }
     if (found == 1) {
         json_t *cur = NULL;
-        if (rec_get(db, t, a, id, &cur, e)) return -1;
-        if (unchanged(in, cur)) {
+        if (rec_get(db, t, a, id, &cur, e)) {
+            json_decref(norm);
+            return -1;
+        }
+        json_t *dv = json_object_get(in, "dept");
+        if (norm && json_is_string(dv)) json_object_set(norm, "dept", dv);
+        if (unchanged(key, cur)) {
             *outcome = REC_UNCHANGED;
             rc = 0;
         } else if (rec_update_tx(db, t, a, id, in, ver, &out, e) == 0) {
@@ -400,6 +416,7 @@ int rec_upsert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, 
         rc = 0;
     }
     json_decref(out);
+    json_decref(norm);
     if (!rc && idp) *idp = id;
     return rc;
 }

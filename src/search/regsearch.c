@@ -162,7 +162,13 @@ static void filters(const rs_query *q, int patents, buf *w, json_t *vals)
     }
     if (q->holder) {
         buf_printf(w, " AND p.%s LIKE ?", patents ? "holders" : "applicant");
-        json_array_append_new(vals, json_sprintf("%%%s%%", q->holder));
+        buf h = BUF_INIT;
+        buf_putc(&h, '%');
+        for (const char *c = q->holder; *c; c++)
+            if (*c != '%' && *c != '_' && *c != '\\') buf_putc(&h, *c);
+        buf_putc(&h, '%');
+        json_array_append_new(vals, json_string(h.s));
+        buf_free(&h);
     }
     const char *fd = patents ? "filing_date" : "filing_date", *gd = patents ? "grant_date" : "reg_date";
     if (q->filed_from) {
@@ -203,6 +209,8 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
     *out = NULL;
     if (store_kind_of(db) != STORE_SQLITE)
         return err_set(e, 501, "search.backend", "该数据库后端尚不支持全文检索", "Full-text search is not available on this database backend yet");
+    if (!q->q || !util_utf8_valid(q->q, strlen(q->q)))
+        return err_set(e, 400, "search.encoding", "检索词不是有效的 UTF-8 文本", "The search text is not valid UTF-8");
     int patents = !q->scope || !strcmp(q->scope, "patents");
     char *match = srch_match_expr(q->q);
     if (!match) {

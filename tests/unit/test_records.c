@@ -164,8 +164,8 @@ static void test_crud(void **state)
     assert_int_equal(util_datetime_valid(str_of(row, "created_at")), 0);
     assert_string_equal(str_of(row, "created_at"), str_of(row, "updated_at"));
     assert_null(json_object_get(row, "deleted_at"));
-    /* 8 standard columns minus deleted_at, plus the 10 fields */
-    assert_int_equal(json_object_size(row), 7 + 10);
+    /* 8 standard columns minus deleted_at, plus the 11 fields */
+    assert_int_equal(json_object_size(row), 7 + 11);
 
     json_t *got = NULL;
     T_OK(rec_get(db, &type_entity, &ADMIN, id, &got, &e), &e);
@@ -953,7 +953,7 @@ static void test_users(void **state)
 /* ---- export ---------------------------------------------------------------- */
 
 static const char *ENTITY_HEADER_ZH =
-    "编号,名称,英文名称,统一社会信用代码,主体类型,地址,所在区划,法定代表人,成立日期,联系电话,备注,所属部门,更新时间\r\n";
+    "编号,名称,英文名称,统一社会信用代码,主体类型,地址,所在区划,所在园区,法定代表人,成立日期,联系电话,备注,所属部门,更新时间\r\n";
 
 static void test_export_csv(void **state)
 {
@@ -974,9 +974,9 @@ static void test_export_csv(void **state)
     buf want = BUF_INIT;
     buf_puts(&want, "\xEF\xBB\xBF");
     buf_puts(&want, ENTITY_HEADER_ZH);
-    buf_printf(&want, "%lld,\"甲, \"\"乙\"\" 公司\",,%s,高校,,310104,,2015-03-01,,\"第一行\n第二行\",310104-ipa,%s\r\n",
+    buf_printf(&want, "%lld,\"甲, \"\"乙\"\" 公司\",,%s,高校,,310104,,,2015-03-01,,\"第一行\n第二行\",310104-ipa,%s\r\n",
                (long long)id_of(r1), u1, str_of(r1, "updated_at"));
-    buf_printf(&want, "%lld,丙公司,,%s,企业,,,,,,,310104-ipa,%s\r\n", (long long)id_of(r2), u2,
+    buf_printf(&want, "%lld,丙公司,,%s,企业,,,,,,,,310104-ipa,%s\r\n", (long long)id_of(r2), u2,
                str_of(r2, "updated_at"));
     assert_string_equal(out.s, want.s);
     buf_free(&want);
@@ -1016,7 +1016,7 @@ static void test_export_csv(void **state)
     /* the import template: labels of the settable fields and 所属部门 */
     buf tmpl = BUF_INIT;
     T_OK(rec_template(&type_entity, "csv", LANG_ZH, &tmpl, &e), &e);
-    assert_string_equal(tmpl.s, "\xEF\xBB\xBF名称,英文名称,统一社会信用代码,主体类型,地址,所在区划,法定代表人,成立日期,"
+    assert_string_equal(tmpl.s, "\xEF\xBB\xBF名称,英文名称,统一社会信用代码,主体类型,地址,所在区划,所在园区,法定代表人,成立日期,"
                                 "联系电话,备注,所属部门\r\n");
     buf_free(&tmpl);
     json_decref(r1);
@@ -1044,11 +1044,11 @@ static void test_export_xlsx(void **state)
     char **cells;
     size_t n;
     assert_int_equal(tab_next(rd, &cells, &n, &e), 1);
-    assert_int_equal(n, 13);
+    assert_int_equal(n, 14);
     assert_string_equal(cells[0], "编号");
     assert_string_equal(cells[1], "名称");
     assert_string_equal(cells[4], "主体类型");
-    assert_string_equal(cells[12], "更新时间");
+    assert_string_equal(cells[13], "更新时间");
     assert_int_equal(tab_next(rd, &cells, &n, &e), 1);
     assert_int_equal(tab_row(rd), 2);
     char idtxt[32];
@@ -1057,8 +1057,8 @@ static void test_export_xlsx(void **state)
     assert_string_equal(cells[1], "甲公司");
     assert_string_equal(cells[3], str_of(r1, "uscc"));
     assert_string_equal(cells[4], "高校");
-    assert_string_equal(cells[8], "2015-03-01");
-    assert_string_equal(cells[11], "310104-ipa");
+    assert_string_equal(cells[9], "2015-03-01");
+    assert_string_equal(cells[12], "310104-ipa");
     assert_int_equal(tab_next(rd, &cells, &n, &e), 0);
     tab_close(rd);
 
