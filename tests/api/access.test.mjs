@@ -4,7 +4,7 @@
 // then the role matrix for bureau, dept, enterprise, agency and the public.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, problem, cliAsync, cli, sqlite, USCC } from './harness.mjs';
+import { startServer, expectCleanExit, problem, cliAsync, cli, sqlite, USCC } from './harness.mjs';
 
 describe('done-when: a department user works on its own department only', () => {
   let srv, admin, lab;
@@ -216,8 +216,7 @@ describe('done-when: a department user works on its own department only', () => 
   });
 
   test('after the server stops, audit verify still exits 0; a hand-edited row makes it exit 1', async () => {
-    const stop = await srv.stop();
-    assert.equal(stop.code, 0, stop.stderr);
+    await expectCleanExit(srv);
     const ok = cli(srv.db, ['audit', 'verify']);
     assert.equal(ok.code, 0, ok.stderr);
 
@@ -337,5 +336,9 @@ describe('role matrix', () => {
     assert.equal(p.status, 200, p.text);
     const l = await c.dep.get('/api/v1/entities?count=true');
     assert.equal(l.json.total, 4);
+  });
+
+  test('the server shuts down cleanly (exit 0, no sanitizer report)', async () => {
+    await expectCleanExit(srv);
   });
 });

@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { startServer, problem, cli, cliAsync, sqlite } from './harness.mjs';
+import { startServer, expectCleanExit, problem, cli, cliAsync, sqlite } from './harness.mjs';
 
 let srv, admin;
 before(async () => {
@@ -181,4 +181,8 @@ describe('verification', () => {
     const v = await admin.get('/api/v1/audit/verify?lang=en');
     assert.deepEqual(v.json, { ok: false, entries: 5, code: 'audit.broken', message: 'Audit chain broken: entry 6 is missing (next is 7)' });
   });
+});
+
+test('the server shuts down cleanly (exit 0, no sanitizer report)', async () => {
+  await expectCleanExit(srv);
 });

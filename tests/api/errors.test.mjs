@@ -5,7 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, problem, mkTmp, rmTmp, rawHttp } from './harness.mjs';
+import { startServer, expectCleanExit, problem, mkTmp, rmTmp, rawHttp } from './harness.mjs';
 
 const MAX = 2048;
 let srv, admin, dir, web;
@@ -266,4 +266,8 @@ describe('static files', () => {
     problem(assert, r, 405, 'method_not_allowed');
     assert.equal(r.headers.allow, 'GET, HEAD');
   });
+});
+
+test('the server shuts down cleanly (exit 0, no sanitizer report)', async () => {
+  await expectCleanExit(srv);
 });

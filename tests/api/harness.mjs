@@ -267,7 +267,12 @@ export async function startServer({ env = {}, dir = null, db = null, adminPasswo
   const ownDir = !dir;
   dir = dir || mkTmp();
   db = db || path.join(dir, 'ipcity.db');
-  if (!fs.existsSync(db)) adminPassword = initDb(db);
+  try {
+    if (!fs.existsSync(db)) adminPassword = initDb(db);
+  } catch (e) {
+    if (ownDir) rmTmp(dir);
+    throw e;
+  }
   const proc = spawn(BIN, ['--db', db, 'serve', '--listen', '127.0.0.1:0', ...args], {
     cwd: ROOT,
     env: childEnv(env),
@@ -277,12 +282,18 @@ export async function startServer({ env = {}, dir = null, db = null, adminPasswo
   proc.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
   proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
   live.add(proc);
-  const exited = new Promise((resolve) =>
+  const exited = new Promise((resolve) => {
     proc.on('exit', (code, signal) => {
       live.delete(proc);
       resolve({ code, signal });
-    }),
-  );
+    });
+    proc.on('error', (error) => {
+      // the binary could not be started (missing, being rebuilt...)
+      live.delete(proc);
+      stderr += `\nspawn failed: ${error.message}`;
+      resolve({ code: null, signal: null, error });
+    });
+  });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stdout}\n${stderr}`)), 15000);
     const check = () => {
@@ -298,6 +309,10 @@ export async function startServer({ env = {}, dir = null, db = null, adminPasswo
       reject(new Error(`server exited (${code ?? signal}) before listening:\n${stdout}\n${stderr}`));
     });
     check();
+  }).catch((e) => {
+    proc.kill('SIGKILL');
+    if (ownDir) rmTmp(dir);
+    throw e;
   });
   const base = `http://127.0.0.1:${port}`;
   let stopped = null;
@@ -409,4 +424,17 @@ export function rawHttp(port, data, { idleMs = 300, timeoutMs = 5000 } = {}) {
     sock.on('error', (e) => (chunks.length ? finish(true) : reject(e)));
     sock.write(data);
   });
+}
+
+/* Stops the server and asserts it shut down cleanly: exit status 0, the
+ * "stopped cleanly" log line, and no sanitizer report (leaks, UB) — so a
+ * suite run against the ASan/UBSan build fails where the server misbehaved. */
+export async function expectCleanExit(srv) {
+  const { default: assert } = await import('node:assert/strict');
+  const r = await srv.stop();
+  const tail = r.stderr.split('\n').filter((l) => !/ info access /.test(l)).slice(-60).join('\n');
+  assert.doesNotMatch(r.stderr, /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/, tail);
+  assert.equal(r.code, 0, tail);
+  assert.match(r.stderr, /stopped cleanly/, tail);
+  return r;
 }

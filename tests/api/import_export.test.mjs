@@ -2,7 +2,7 @@
 // CSV/XLSX import (UTF-8 and GB18030), with row/column/field error reports.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, problem, gb18030, usccN, USCC } from './harness.mjs';
+import { startServer, expectCleanExit, problem, gb18030, usccN } from './harness.mjs';
 
 let srv, admin;
 before(async () => {
@@ -361,4 +361,8 @@ describe('export', () => {
     const u = parseCsv((await admin.get('/api/v1/users/export')).text);
     assert.ok(!u[0].includes('密码') && !u[0].includes('密码散列'), u[0].join(','));
   });
+});
+
+test('the server shuts down cleanly (exit 0, no sanitizer report)', async () => {
+  await expectCleanExit(srv);
 });

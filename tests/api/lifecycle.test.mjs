@@ -6,15 +6,14 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, cli, sqlite, mkTmp, rmTmp, sleep, BIN, ROOT, initDb } from './harness.mjs';
+import { startServer, expectCleanExit, cli, sqlite, mkTmp, rmTmp, sleep, BIN, ROOT, initDb } from './harness.mjs';
 
 describe('graceful shutdown', () => {
   test('SIGTERM: exit status 0 and "stopped cleanly" in the log', async () => {
     const srv = await startServer();
     try {
       assert.equal((await srv.request('GET', '/api/v1/health')).status, 200);
-      const r = await srv.stop();
-      assert.equal(r.code, 0, r.stderr);
+      const r = await expectCleanExit(srv);
       assert.equal(r.signal, null);
       assert.match(r.stderr, /info signal 15: finishing in-flight requests and stopping\n/);
       assert.match(r.stderr, /info stopped cleanly\n$/);

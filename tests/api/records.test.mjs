@@ -5,7 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, startServer, problem, cli, sqlite, USCC, USCC_BAD_CHECK, usccN } from './harness.mjs';
+import { ROOT, startServer, expectCleanExit, problem, cli, sqlite, USCC, USCC_BAD_CHECK, usccN } from './harness.mjs';
 
 let srv, admin;
 before(async () => {
@@ -677,4 +677,8 @@ describe('metadata, health and OpenAPI', () => {
       }
     }
   });
+});
+
+test('the server shuts down cleanly (exit 0, no sanitizer report)', async () => {
+  await expectCleanExit(srv);
 });

@@ -2,7 +2,7 @@
 // users, expired sessions and login throttling.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, problem, sleep, cli } from './harness.mjs';
+import { startServer, expectCleanExit, problem, sleep, cli } from './harness.mjs';
 
 const ADMIN_USER = {
   id: 1,
@@ -228,6 +228,10 @@ describe('sessions (default settings)', () => {
     assert.equal(c.code, 1);
     assert.match(c.stderr, /8 to 128 characters/);
   });
+
+  test('the server shuts down cleanly (exit 0, no sanitizer report)', async () => {
+    await expectCleanExit(srv);
+  });
 });
 
 describe('expired sessions (IPCITY_SESSION_TTL=1)', () => {
@@ -267,6 +271,10 @@ describe('expired sessions (IPCITY_SESSION_TTL=1)', () => {
     const again = await srv.login('admin', srv.adminPassword);
     assert.equal(again.user.name, 'admin');
   });
+
+  test('the server shuts down cleanly (exit 0, no sanitizer report)', async () => {
+    await expectCleanExit(srv);
+  });
 });
 
 describe('login throttling', () => {
@@ -303,6 +311,7 @@ describe('login throttling', () => {
         { name: 'admin', failures: 2 },
         { name: 'admin', failures: 1 },
       ]);
+      await expectCleanExit(srv);
     } finally {
       await srv.close();
     }
@@ -338,6 +347,7 @@ describe('login throttling', () => {
       assert.deepEqual(actions, ['login_locked', 'login_failed', 'login', 'login_failed', 'login', 'login_failed']);
       const locked = audit.json.items.find((i) => i.action === 'login_locked');
       assert.deepEqual(locked.after, { name: 'locky', failures: 2 });
+      await expectCleanExit(srv);
     } finally {
       await srv.close();
     }

@@ -988,8 +988,8 @@ static void test_export_csv(void **state)
     rec_query_free(&q);
     buf_printf(&want,
                "\xEF\xBB\xBFID,Name,English name,Unified social credit code,Kind,Address,Region code,"
-               "Legal representative,Established on,Phone,Notes,Department,Updated at\r\n"
-               "%lld,丙公司,,%s,Enterprise,,,,,,,310104-ipa,%s\r\n",
+               "Park,Legal representative,Established on,Phone,Notes,Department,Updated at\r\n"
+               "%lld,丙公司,,%s,Enterprise,,,,,,,,310104-ipa,%s\r\n",
                (long long)id_of(r2), u2, str_of(r2, "updated_at"));
     assert_string_equal(out.s, want.s);
     buf_free(&want);
