@@ -1016,7 +1016,7 @@ static void test_export_csv(void **state)
     /* the import template: labels of the settable fields and 所属部门 */
     buf tmpl = BUF_INIT;
     T_OK(rec_template(&type_entity, "csv", LANG_ZH, &tmpl, &e), &e);
-    assert_string_equal(tmpl.s, "\xEF\xBB\xBF名称,英文名称,统一社会信用代码,主体类型,地址,所在区划,所在园区,法定代表人,成立日期,"
+    assert_string_equal(tmpl.s, "\xEF\xBB\xBF名称,英文名称,统一社会信用代码,主体类型,地址,所在区划,法定代表人,成立日期,"
                                 "联系电话,备注,所属部门\r\n");
     buf_free(&tmpl);
     json_decref(r1);
