@@ -36,7 +36,8 @@ run_unit() {
 
 # run_api BIN LABEL: the node API suite against BIN
 run_api() {
-  local bin=$1 label=$2 log="$logdir/$label-api.log"
+  local bin=$1 label=$2
+  local log="$logdir/$label-api.log"
   [ -d tests/api ] || return 0
   IPCITY_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap tests/api/ >"$log" 2>&1
   local rc=$?

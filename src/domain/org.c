@@ -215,13 +215,13 @@ rec_type type_user = {
 };
 
 /* Parks of the database, cached for one transaction (or one call). */
+static void parks_free(void *p) { json_decref(p); }
+
 static int load_parks(store *db, json_t **out, err *e)
 {
-    static _Thread_local const store *c_db;
-    static _Thread_local unsigned long c_tx;
-    static _Thread_local json_t *c_parks;
-    if (c_parks && store_in_tx(db) && c_db == db && c_tx == store_tx_seq(db)) {
-        *out = json_incref(c_parks);
+    json_t *cached = store_cache_get(db, "parks");
+    if (cached) {
+        *out = json_incref(cached);
         return 0;
     }
     store_stmt *st = store_prepare(db, "SELECT code, parent_code, streets FROM regions WHERE level = 'park'"
@@ -239,10 +239,7 @@ static int load_parks(store *db, json_t **out, err *e)
         json_decref(a);
         return -1;
     }
-    json_decref(c_parks);
-    c_parks = json_incref(a);
-    c_db = db;
-    c_tx = store_tx_seq(db);
+    if (store_in_tx(db)) store_cache_set(db, "parks", json_incref(a), parks_free);
     *out = a;
     return 0;
 }

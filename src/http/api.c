@@ -275,6 +275,22 @@ static void h_rec_create(http_req *r)
     http_send_json(r, 201, out);
 }
 
+/* If-None-Match: "*" or a list of entity tags compared weakly (W/ ignored,
+ * RFC 9110 13.1.2). */
+static int etag_list_matches(const char *list, const char *tag)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',') p++;
+        if (*p == '*') return 1;
+        if (!strncmp(p, "W/", 2)) p += 2;
+        size_t n = strlen(tag);
+        if (!strncmp(p, tag, n) && (p[n] == '\0' || p[n] == ',' || p[n] == ' ')) return 1;
+        while (*p && *p != ',') p++;
+    }
+    return 0;
+}
+
 static void h_rec_get(http_req *r)
 {
     const rec_type *t = type_param(r, r->params[0]);
@@ -293,7 +309,7 @@ static void h_rec_get(http_req *r)
     const char *inm = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
     char *tag = pool_printf(r->pool, "\"v%lld\"", (long long)json_integer_value(json_object_get(out, "version")));
     etag(r, out);
-    if (inm && !strcmp(inm, tag)) {
+    if (inm && etag_list_matches(inm, tag)) {
         json_decref(out);
         http_send_empty(r, 304);
         return;
@@ -512,6 +528,10 @@ static int match(http_req *r, const char *pattern, const char *url, const char *
             const char *ue = strchr(u, '/');
             if (!ue) ue = u + strlen(u);
             if (ue == u || n >= 4) return 0;
+            /* {id} segments are record numbers: "import" is not one */
+            if (!strncmp(p, "{id}", 4))
+                for (const char *c = u; c < ue; c++)
+                    if (*c < '0' || *c > '9') return 0;
             params[n++] = pool_strndup(r->pool, u, (size_t)(ue - u));
             p = pe + 1;
             u = ue;

@@ -513,18 +513,12 @@ out:
 static int dept_exists(store *db, const char *code, err *e)
 {
     /* within one transaction a department found once stays found */
-    static _Thread_local const store *c_db;
-    static _Thread_local unsigned long c_tx;
-    static _Thread_local char c_code[72];
-    if (store_in_tx(db) && c_db == db && c_tx == store_tx_seq(db) && !strcmp(c_code, code)) return 1;
+    const char *known = store_cache_get(db, "dept_exists");
+    if (known && !strcmp(known, code)) return 1;
     int64_t n;
     if (store_query_int(db, "SELECT COUNT(*) FROM departments WHERE code = ? AND deleted_at IS NULL", &n, e, 1, code))
         return -1;
-    if (n > 0 && store_in_tx(db) && strlen(code) < sizeof c_code) {
-        c_db = db;
-        c_tx = store_tx_seq(db);
-        snprintf(c_code, sizeof c_code, "%s", code);
-    }
+    if (n > 0 && store_in_tx(db)) store_cache_set(db, "dept_exists", xstrdup(code), free);
     return n > 0;
 }
 
@@ -697,6 +691,11 @@ int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, 
     rec_ctx c = {db, t, a, REC_UPDATE};
     if (t->before_write && t->before_write(&c, row, old, e)) goto out;
     if (settle_dept(db, t, a, row, old, e) || check_refs(db, t, row, e)) goto out;
+    if (json_equal(row, old)) { /* nothing changes: no new version, no audit entry */
+        *out = public_copy(t, old);
+        rc = 0;
+        goto out;
+    }
     char now[40];
     util_now_iso(now, sizeof now);
     buf_printf(&sql, "UPDATE %s SET version = version + 1, updated_at = ?, updated_by = ?, dept = ?", t->path);

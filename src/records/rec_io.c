@@ -277,7 +277,7 @@ static int map_header(const rec_type *t, const char *h, const rec_field **f, int
 }
 
 /* Copies the problems of one row (re) into e with row, column and field. */
-static void row_errors(err *e, err *re, long row, const rec_field **fmap, int ncols, int *nerr)
+static void row_errors(err *e, err *re, long row, const rec_field **fmap, int ncols, int dept_col, int *nerr)
 {
     if (re->items) {
         size_t i;
@@ -289,6 +289,7 @@ static void row_errors(err *e, err *re, long row, const rec_field **fmap, int nc
             long colno = (long)json_integer_value(json_object_get(it, "column"));
             for (int c = 0; !colno && field && c < ncols; c++)
                 if (fmap[c] && !strcmp(fmap[c]->name, field)) colno = c + 1;
+            if (!colno && field && dept_col >= 0 && !strcmp(field, "dept")) colno = dept_col + 1;
             char *zh = colno ? xasprintf("第 %ld 行第 %ld 列：%s", row, colno, json_string_value(json_object_get(it, "message_zh")))
                              : xasprintf("第 %ld 行：%s", row, json_string_value(json_object_get(it, "message_zh")));
             char *en = colno ? xasprintf("Row %ld, column %ld: %s", row, colno, json_string_value(json_object_get(it, "message_en")))
@@ -304,6 +305,7 @@ static void row_errors(err *e, err *re, long row, const rec_field **fmap, int nc
         long colno = 0;
         for (int c = 0; re->field && c < ncols; c++)
             if (fmap[c] && !strcmp(fmap[c]->name, re->field)) colno = c + 1;
+        if (!colno && re->field && dept_col >= 0 && !strcmp(re->field, "dept")) colno = dept_col + 1;
         err_item_msg(e, re->field, row, colno, re->code, zh, en);
         free(zh);
         free(en);
@@ -521,7 +523,7 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
                 store_rollback(db);
                 goto fail;
             }
-            row_errors(&items, &re, rowno, fmap, ncols, &nerr);
+            row_errors(&items, &re, rowno, fmap, ncols, dept_col, &nerr);
         }
         err_clear(&re);
         json_decref(in);

@@ -99,6 +99,43 @@ int store_query_int(store *s, const char *sql, int64_t *out, err *e, int nparams
     return rc < 0 ? -1 : 0;
 }
 
+void *store_cache_get(store *s, const char *key)
+{
+    if (!s->in_tx) return NULL;
+    for (store_cached *c = s->cache; c; c = c->next)
+        if (!strcmp(c->key, key)) return c->tx_seq == s->tx_seq ? c->val : NULL;
+    return NULL;
+}
+
+void store_cache_set(store *s, const char *key, void *val, void (*free_fn)(void *))
+{
+    store_cached *c = s->cache;
+    while (c && strcmp(c->key, key)) c = c->next;
+    if (!c) {
+        c = xcalloc(1, sizeof *c);
+        c->key = xstrdup(key);
+        c->next = s->cache;
+        s->cache = c;
+    } else if (c->val && c->free_fn)
+        c->free_fn(c->val);
+    c->val = val;
+    c->free_fn = free_fn;
+    c->tx_seq = s->tx_seq;
+}
+
+void store_cache_free(store *s)
+{
+    store_cached *c = s->cache;
+    while (c) {
+        store_cached *n = c->next;
+        if (c->val && c->free_fn) c->free_fn(c->val);
+        free(c->key);
+        free(c);
+        c = n;
+    }
+    s->cache = NULL;
+}
+
 /* ---- connection pool ---- */
 
 struct store_pool {

@@ -98,6 +98,13 @@ int64_t store_changes(store_stmt *st);
  * (0 when there is no row).  Returns 0, or -1 on error. */
 int store_query_int(store *s, const char *sql, int64_t *out, err *e, int nparams, ...);
 
+/* A small per-connection cache for derived data that is valid within one
+ * transaction (e.g. the list of parks): store_cache_get() returns the value
+ * stored under key during the current transaction, or NULL; set replaces
+ * it (free_fn frees the old and, at close, the last value). */
+void *store_cache_get(store *s, const char *key);
+void store_cache_set(store *s, const char *key, void *val, void (*free_fn)(void *));
+
 /* Dialect: the column type for DDL, the case-insensitive LIKE operator. */
 const char *store_sql_type(const store *s, store_type t);
 const char *store_sql_ilike(const store *s);

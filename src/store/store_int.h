@@ -37,7 +37,19 @@ struct store {
     char *url;
     int in_tx;
     unsigned long tx_seq; /* +1 at every begin */
+    struct store_cached *cache; /* see store_cache_get() */
 };
+
+typedef struct store_cached {
+    struct store_cached *next;
+    char *key;
+    void *val;
+    void (*free_fn)(void *);
+    unsigned long tx_seq;
+} store_cached;
+
+/* Frees the cache; backends call it from their close. */
+void store_cache_free(store *s);
 
 struct store_stmt {
     store *s;

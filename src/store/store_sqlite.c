@@ -108,6 +108,7 @@ static void lite_close(store *s)
 {
     lite *l = (lite *)s;
     cache_clear(l);
+    store_cache_free(s);
     int rc = sqlite3_close(l->db);
     if (rc != SQLITE_OK) log_warn("sqlite close: %s", sqlite3_errstr(rc));
     free(l->base.url);
