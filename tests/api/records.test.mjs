@@ -100,13 +100,13 @@ describe('create and read', () => {
     }
   });
 
-  test('unknown ids are 404 record.not_found; non-numeric ids too', async () => {
+  test('unknown ids are 404 record.not_found; non-numeric ids name no record (404 not_found)', async () => {
     const p = problem(assert, await admin.get('/api/v1/entities/987654'), 404, 'record.not_found');
     assert.equal(p.message_zh, '市场主体 #987654 不存在');
     assert.equal(p.message_en, 'Entity #987654 was not found');
-    problem(assert, await admin.get('/api/v1/entities/abc'), 404, 'record.not_found');
+    problem(assert, await admin.get('/api/v1/entities/abc'), 404, 'not_found');
     problem(assert, await admin.get('/api/v1/entities/0'), 404, 'record.not_found');
-    problem(assert, await admin.get('/api/v1/entities/-1'), 404, 'record.not_found');
+    problem(assert, await admin.get('/api/v1/entities/-1'), 404, 'not_found');
     problem(assert, await admin.patch('/api/v1/entities/987654', { note: 'x' }, { headers: { 'If-Match': '"v1"' } }), 404, 'record.not_found');
     problem(assert, await admin.del('/api/v1/entities/987654', { headers: { 'If-Match': '"v1"' } }), 404, 'record.not_found');
   });
