@@ -8,6 +8,7 @@
 #include "../base/util.h"
 #include "../domain/ingest.h"
 #include "../records/audit.h"
+#include "../search/regsearch.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -155,7 +156,8 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
     ingest_ctx c;
     ingest_init(&c, db, a, name);
     int rc = -1;
-    if (store_begin(db, e)) {
+    if (store_begin(db, e) || rs_defer_begin(db, e)) {
+        store_rollback(db);
         tab_close(r);
         ingest_free(&c);
         return -1;
@@ -249,7 +251,8 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
                         (json_int_t)c.rows, "created", (json_int_t)c.created, "updated", (json_int_t)c.updated,
                         "unchanged", (json_int_t)c.unchanged);
     if (r) json_object_set_new(*report, "encoding", json_string(tab_encoding(r)));
-    if (audit_append(db, a, "import", !strcmp(fmt, "events") ? "patent_event" : "patent", 0, NULL, *report, e) ||
+    if (rs_defer_end(db, e) ||
+        audit_append(db, a, "import", !strcmp(fmt, "events") ? "patent_event" : "patent", 0, NULL, *report, e) ||
         store_commit(db, e)) {
         json_decref(*report);
         *report = NULL;

@@ -17,10 +17,10 @@ int rs_create_indexes(store *db, err *e)
     if (store_kind_of(db) != STORE_SQLITE) return 0; /* the PostgreSQL index arrives with that backend */
     return store_exec(db,
                       "CREATE VIRTUAL TABLE IF NOT EXISTS patents_fts USING fts5(title, abstract, holders,"
-                      " content='patents', content_rowid='id', tokenize='cjk');"
+                      " content='patents', content_rowid='id', tokenize='cjk', columnsize=0);"
                       "INSERT INTO patents_fts(patents_fts, rank) VALUES('rank', 'cjk_rank(10.0, 1.0, 5.0)');"
                       "CREATE VIRTUAL TABLE IF NOT EXISTS trademarks_fts USING fts5(mark_text, applicant, goods,"
-                      " content='trademarks', content_rowid='id', tokenize='cjk');"
+                      " content='trademarks', content_rowid='id', tokenize='cjk', columnsize=0);"
                       "INSERT INTO trademarks_fts(trademarks_fts, rank) VALUES('rank', 'cjk_rank(10.0, 5.0, 1.0)');",
                       e);
 }
@@ -51,9 +51,68 @@ static int fts_write(store *db, const char *table, const char *const cols[3], co
     return rc < 0 ? -1 : 0;
 }
 
+/* Bulk mode (see rs_defer_begin): rows above this id are indexed at the end. */
+typedef struct rs_defer {
+    int64_t patents_after, trademarks_after;
+} rs_defer;
+
+static int deferred(store *db, const char *table, const json_t *row, const json_t *old)
+{
+    rs_defer *d = store_cache_get(db, "rs_defer");
+    if (!d) return 0;
+    int64_t after = !strcmp(table, "patents_fts") ? d->patents_after : d->trademarks_after;
+    const json_t *r = row ? row : old;
+    return json_integer_value(json_object_get(r, "id")) > after;
+}
+
+int rs_defer_begin(store *db, err *e)
+{
+    if (store_kind_of(db) != STORE_SQLITE || !store_in_tx(db)) return 0;
+    rs_defer *d = xcalloc(1, sizeof *d);
+    if (store_query_int(db, "SELECT COALESCE(MAX(id), 0) FROM patents", &d->patents_after, e, 0) ||
+        store_query_int(db, "SELECT COALESCE(MAX(id), 0) FROM trademarks", &d->trademarks_after, e, 0)) {
+        free(d);
+        return -1;
+    }
+    store_cache_set(db, "rs_defer", d, free);
+    return 0;
+}
+
+int rs_defer_end(store *db, err *e)
+{
+    rs_defer *d = store_cache_get(db, "rs_defer");
+    if (!d) return 0;
+    int rc = 0;
+    store_stmt *st = store_prepare(db,
+                                   "INSERT INTO patents_fts(rowid, title, abstract, holders) SELECT id, title, abstract, holders"
+                                   " FROM patents WHERE id > ? AND deleted_at IS NULL",
+                                   e);
+    if (!st) rc = -1;
+    else {
+        store_bind_int(st, 1, d->patents_after);
+        rc = store_step(st, e) < 0 ? -1 : 0;
+        store_done(st);
+    }
+    if (!rc) {
+        st = store_prepare(db,
+                           "INSERT INTO trademarks_fts(rowid, mark_text, applicant, goods) SELECT id, mark_text, applicant, goods"
+                           " FROM trademarks WHERE id > ? AND deleted_at IS NULL",
+                           e);
+        if (!st) rc = -1;
+        else {
+            store_bind_int(st, 1, d->trademarks_after);
+            rc = store_step(st, e) < 0 ? -1 : 0;
+            store_done(st);
+        }
+    }
+    store_cache_set(db, "rs_defer", NULL, NULL);
+    return rc;
+}
+
 static int reindex(store *db, const char *table, const char *const cols[3], const json_t *row, const json_t *old, err *e)
 {
     if (store_kind_of(db) != STORE_SQLITE) return 0;
+    if (deferred(db, table, row, old)) return 0;
     if (old && !json_object_get(old, "deleted_at") && fts_write(db, table, cols, old, 1, e)) return -1;
     if (row && !json_object_get(row, "deleted_at") && fts_write(db, table, cols, row, 0, e)) return -1;
     return 0;

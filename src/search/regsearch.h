@@ -23,6 +23,13 @@ int rs_rebuild(store *db, err *e);
 int rs_index_patent(store *db, const json_t *row, const json_t *old, err *e);
 int rs_index_trademark(store *db, const json_t *row, const json_t *old, err *e);
 
+/* Bulk mode for a large import inside one transaction: rows created after
+ * rs_defer_begin() (and their later changes in the same transaction) are
+ * not indexed one by one; rs_defer_end() indexes them in one statement,
+ * which is several times cheaper.  Both must run in the same transaction. */
+int rs_defer_begin(store *db, err *e);
+int rs_defer_end(store *db, err *e);
+
 typedef struct rs_query {
     const char *q;          /* user text (required) */
     const char *scope;      /* "patents" (default), "trademarks" */
