@@ -1232,12 +1232,6 @@ static int check_address(const char *in, buf *norm, err *e)
     return 0;
 }
 
-static int check_region(const char *in, buf *norm, err *e)
-{
-    (void)norm;
-    return code_region_check(in, e);
-}
-
 static const rec_opt review_status[] = {
     {"pending", "待处理", "Pending"},
     {"settled", "已处理", "Settled"},
@@ -1252,7 +1246,7 @@ static const rec_field review_fields[] = {
      .help_zh = "标记为已处理时须填写认定区划", .help_en = "Settling requires the decided region code"},
     {"candidates", RT_JSON, 0, "候选区划", "Candidate regions",
      .help_zh = "解析器给出的可能区划 [{code,name}]", .help_en = "Possible regions from the resolver, [{code,name}]"},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "认定区划", "Decided region", 6, .check = check_region,
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "认定区划", "Decided region", 6, .check = code_region_field,
      .help_zh = "GB/T 2260 六位行政区划代码；同一地址今后按此处理", .help_en = "GB/T 2260 six-digit code; used for this address from now on"},
     {"settled_by", RT_TEXT, RF_READONLY | RF_LIST, "处理人", "Settled by", 64},
     {"settled_at", RT_DATETIME, RF_READONLY | RF_SORT, "处理时间", "Settled at"},

@@ -98,4 +98,8 @@ int code_region_check(const char *in, err *e);
  * Returns 0, or -1 when the input has none of these shapes. */
 int code_ipc_normalize(const char *in, buf *out);
 
+/* code_region_check() in the shape of a record-field validator
+ * (rec_check_fn): norm is left empty (the code is kept as given). */
+int code_region_field(const char *in, buf *norm, err *e);
+
 #endif

@@ -11,12 +11,6 @@
 
 static int check_uscc(const char *in, buf *norm, err *e) { return code_uscc_check(in, norm, e); }
 
-static int check_region(const char *in, buf *norm, err *e)
-{
-    (void)norm;
-    return code_region_check(in, e);
-}
-
 static const rec_opt entity_kinds[] = {
     {"enterprise", "企业", "Enterprise"},
     {"university", "高校", "University"},
@@ -35,7 +29,7 @@ static const rec_field entity_fields[] = {
      .check = check_uscc, .help_zh = "18 位，按 GB 32100 校验", .help_en = "18 characters, checked per GB 32100"},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "主体类型", "Kind", 0, entity_kinds},
     {"address", RT_TEXT, RF_SEARCH | RF_LIST, "地址", "Address", 500},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST | RF_SORT | RF_INDEX, "所在区划", "Region code", 6, .check = check_region,
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST | RF_SORT | RF_INDEX, "所在区划", "Region code", 6, .check = code_region_field,
      .help_zh = "GB/T 2260 六位行政区划代码", .help_en = "GB/T 2260 six-digit division code"},
     {"park_code", RT_TEXT, RF_READONLY | RF_FILTER | RF_LIST, "所在园区", "Park", 12,
      .help_zh = "由地址按园区街道范围自动判定", .help_en = "derived from the address and the parks' street lists"},

@@ -71,27 +71,34 @@ static json_t *only_fields(const rec_type *t, json_t *doc)
     return o;
 }
 
-int ingest_record(ingest_ctx *c, const rec_type *t, json_t *doc, long row, err *e)
+/* Counts the outcome of one row's write: 0 written, 1 rejected (problems
+ * recorded), -1 a storage failure (moved into e). */
+static int settle_row(ingest_ctx *c, int rc, rec_outcome oc, err *re, long row, err *e)
 {
-    c->rows++;
-    err re = ERR_INIT;
-    json_t *in = only_fields(t, doc);
-    rec_outcome oc;
-    int rc = rec_upsert_tx(c->db, t, c->actor, in, REC_UPSERT_BULK, &oc, NULL, &re);
-    json_decref(in);
     if (rc == 0) {
         if (oc == REC_CREATED) c->created++;
         else if (oc == REC_UPDATED) c->updated++;
         else c->unchanged++;
         return 0;
     }
-    if (re.status >= 500) {
-        err_move(e, &re);
+    if (re->status >= 500) {
+        err_move(e, re);
         return -1;
     }
-    take_problems(c, &re, row);
-    err_clear(&re);
+    take_problems(c, re, row);
+    err_clear(re);
     return 1;
+}
+
+int ingest_record(ingest_ctx *c, const rec_type *t, json_t *doc, long row, err *e)
+{
+    c->rows++;
+    err re = ERR_INIT;
+    json_t *in = only_fields(t, doc);
+    rec_outcome oc = REC_UNCHANGED;
+    int rc = rec_upsert_tx(c->db, t, c->actor, in, REC_UPSERT_BULK, &oc, NULL, &re);
+    json_decref(in);
+    return settle_row(c, rc, oc, &re, row, e);
 }
 
 /* Inserts a patent known not to exist yet. */
@@ -103,17 +110,7 @@ static int insert_new(ingest_ctx *c, json_t *doc, long row, err *e)
     int64_t id;
     int rc = rec_insert_tx(c->db, &type_patent, c->actor, in, &id, &re);
     json_decref(in);
-    if (rc == 0) {
-        c->created++;
-        return 0;
-    }
-    if (re.status >= 500) {
-        err_move(e, &re);
-        return -1;
-    }
-    take_problems(c, &re, row);
-    err_clear(&re);
-    return 1;
+    return settle_row(c, rc, REC_CREATED, &re, row, e);
 }
 
 /* The date a patent document speaks for: its latest publication. */

@@ -15,12 +15,6 @@
 #define OWN SCOPE_OWN
 #define NONE SCOPE_NONE
 
-static int check_region(const char *in, buf *norm, err *e)
-{
-    (void)norm;
-    return code_region_check(in, e);
-}
-
 /* Department codes and user names: lowercase letters, digits, - _ . */
 static int check_code(const char *in, buf *norm, err *e)
 {
@@ -110,7 +104,7 @@ static const rec_field dept_fields[] = {
     {"name_zh", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "部门名称", "Name (Chinese)", 100},
     {"name_en", RT_TEXT, RF_SEARCH | RF_LIST, "英文名称", "Name (English)", 200},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "类别", "Kind", 0, dept_kinds},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = check_region},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = code_region_field},
     {"parent_code", RT_TEXT, RF_FILTER, "上级部门", "Parent department", 64},
     {"contact", RT_TEXT, 0, "联系人", "Contact person", 50},
     {"phone", RT_TEXT, 0, "联系电话", "Phone", 40},

@@ -40,12 +40,6 @@ static int check_appno(const char *in, buf *norm, err *e)
     return code_cn_appno(in, norm, e);
 }
 
-static int check_region(const char *in, buf *norm, err *e)
-{
-    (void)norm;
-    return code_region_check(in, e);
-}
-
 static int check_country(const char *in, buf *norm, err *e)
 {
     if (strlen(in) != 2 || !isalpha((unsigned char)in[0]) || !isalpha((unsigned char)in[1]))
@@ -139,7 +133,7 @@ static const rec_field event_fields[] = {
     {"party", RT_TEXT, RF_KEY | RF_SEARCH | RF_LIST, "相关方", "Counterparty", 300,
      .help_zh = "受让人、被许可人或质权人", .help_en = "transferee, licensee or pledgee"},
     {"party_address", RT_TEXT, 0, "相关方地址", "Counterparty address", 500},
-    {"party_region", RT_TEXT, RF_FILTER, "相关方区划", "Counterparty region", 6, .check = check_region},
+    {"party_region", RT_TEXT, RF_FILTER, "相关方区划", "Counterparty region", 6, .check = code_region_field},
     {"note", RT_TEXT, RF_MULTILINE, "说明", "Notes", 2000},
     {NULL},
 };
@@ -173,7 +167,7 @@ static const rec_field trademark_fields[] = {
     {"goods", RT_TEXT, RF_MULTILINE, "商品/服务", "Goods and services", 5000},
     {"applicant", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_FILTER | RF_LIST, "申请人/注册人", "Applicant / holder", 300},
     {"applicant_address", RT_TEXT, 0, "申请人地址", "Applicant address", 500},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = check_region},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = code_region_field},
     {"filing_date", RT_DATE, RF_FILTER | RF_SORT, "申请日", "Filing date"},
     {"reg_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "注册日", "Registration date"},
     {"expiry_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "专用权期限截止日", "Expiry date"},
@@ -213,7 +207,7 @@ static const rec_field copyright_fields[] = {
     {"category", RT_TEXT, RF_FILTER, "作品类别", "Category", 100},
     {"owner", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_FILTER | RF_LIST, "著作权人", "Owner", 300},
     {"owner_address", RT_TEXT, 0, "著作权人地址", "Owner address", 500},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = check_region},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = code_region_field},
     {"completion_date", RT_DATE, RF_FILTER, "创作完成日", "Completed on"},
     {"publication_date", RT_DATE, RF_FILTER, "首次发表日", "First published on"},
     {"reg_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "登记日", "Registration date"},
@@ -242,7 +236,7 @@ static const rec_field gi_fields[] = {
     {"product", RT_TEXT, 0, "产品类别", "Product category", 200},
     {"area", RT_TEXT, RF_MULTILINE, "保护地域范围", "Protected area", 2000},
     {"holder", RT_TEXT, RF_SEARCH | RF_LIST, "申请人/注册人", "Applicant / holder", 300},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = check_region},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = code_region_field},
     {"approval_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "批准日", "Approved on"},
     {NULL},
 };
@@ -260,7 +254,7 @@ static const rec_field ic_fields[] = {
     {"name", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "布图设计名称", "Layout-design name", 300},
     {"holder", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_FILTER | RF_LIST, "权利人", "Holder", 300},
     {"holder_address", RT_TEXT, 0, "权利人地址", "Holder address", 500},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = check_region},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = code_region_field},
     {"filing_date", RT_DATE, RF_FILTER | RF_SORT, "申请日", "Filing date"},
     {"creation_date", RT_DATE, 0, "创作完成日", "Created on"},
     {"commercial_use_date", RT_DATE, 0, "首次商业利用日", "First commercial use"},
@@ -281,7 +275,7 @@ static const rec_field pv_fields[] = {
     {"name", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "品种名称", "Variety name", 200},
     {"species", RT_TEXT, RF_FILTER | RF_LIST, "属或者种", "Genus / species", 200},
     {"holder", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_FILTER | RF_LIST, "品种权人", "Holder", 300},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = check_region},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "所在区划", "Region", 6, .check = code_region_field},
     {"filing_date", RT_DATE, RF_FILTER | RF_SORT, "申请日", "Filing date"},
     {"grant_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "授权日", "Grant date"},
     {NULL},

@@ -7,15 +7,9 @@
 
 #include "codes.h"
 
-static int check_region(const char *in, buf *norm, err *e)
-{
-    (void)norm;
-    return code_region_check(in, e);
-}
-
 static const rec_field population_fields[] = {
     {"region_code", RT_TEXT, RF_REQUIRED | RF_KEY | RF_FILTER | RF_SORT | RF_LIST, "区划代码", "Region code", 6,
-     .check = check_region},
+     .check = code_region_field},
     {"year", RT_INT, RF_REQUIRED | RF_KEY | RF_FILTER | RF_SORT | RF_LIST, "年份", "Year", .min = 1949, .max = 2100},
     {"population", RT_INT, RF_REQUIRED | RF_LIST, "年末常住人口（人）", "Resident population at year end", .min = 0, .max = 2e9},
     {"source", RT_TEXT, RF_REQUIRED | RF_LIST, "数据来源", "Source", 500,

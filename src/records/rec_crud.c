@@ -664,6 +664,29 @@ int rec_create_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, 
     return 0;
 }
 
+/* Loads row id for a write (locked where the backend locks rows): 404 when
+ * absent or not visible to a, 412 when its version is not expect_version.
+ * Returns 0 with *old set (caller decrefs), or -1. */
+static int load_for_write(store *db, const rec_type *t, const rec_actor *a, int64_t id, int64_t expect_version,
+                          json_t **old, err *e)
+{
+    *old = NULL;
+    int r = load_row(db, t, id, 1, old, e);
+    if (r < 0) return -1;
+    if (r == 0 || !visible(t, a, *old)) {
+        json_decref(*old);
+        *old = NULL;
+        return not_found(e, t, id);
+    }
+    int64_t have = json_integer_value(json_object_get(*old, "version"));
+    if (have != expect_version) {
+        json_decref(*old);
+        *old = NULL;
+        return stale(e, t, id, have, expect_version);
+    }
+    return 0;
+}
+
 int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch,
                   int64_t expect_version, json_t **out, err *e)
 {
@@ -671,18 +694,9 @@ int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, 
     if (rec_can_write(t, a->role) == SCOPE_NONE) return forbidden(e, t, a, 1);
     json_t *old = NULL, *clean = NULL, *row = NULL, *oldpub = NULL;
     buf sql = BUF_INIT;
-    int rc = -1;
-    int r = load_row(db, t, id, 1, &old, e);
-    if (r < 0) goto out;
-    if (r == 0 || !visible(t, a, old)) {
-        not_found(e, t, id);
-        goto out;
-    }
-    int64_t have = json_integer_value(json_object_get(old, "version"));
-    if (have != expect_version) {
-        stale(e, t, id, have, expect_version);
-        goto out;
-    }
+    int rc = -1, r;
+    if (load_for_write(db, t, a, id, expect_version, &old, e)) goto out;
+    int64_t have = expect_version;
     if (rec_validate(t, patch, old, 0, &clean, e)) goto out;
     row = json_deep_copy(old);
     json_object_update(row, clean);
@@ -748,18 +762,9 @@ static int delete_tx(store *db, const rec_type *t, const rec_actor *a, int64_t i
 {
     if (rec_can_write(t, a->role) == SCOPE_NONE) return forbidden(e, t, a, 1);
     json_t *old = NULL, *oldpub = NULL;
-    int rc = -1;
-    int r = load_row(db, t, id, 1, &old, e);
-    if (r < 0) goto out;
-    if (r == 0 || !visible(t, a, old)) {
-        not_found(e, t, id);
-        goto out;
-    }
-    int64_t have = json_integer_value(json_object_get(old, "version"));
-    if (have != expect_version) {
-        stale(e, t, id, have, expect_version);
-        goto out;
-    }
+    int rc = -1, r;
+    if (load_for_write(db, t, a, id, expect_version, &old, e)) goto out;
+    int64_t have = expect_version;
     if (rec_can_write(t, a->role) == SCOPE_OWN) {
         const char *d = json_string_value(json_object_get(old, "dept"));
         if (!a->dept || !d || strcmp(d, a->dept)) {
