@@ -4,11 +4,12 @@
 #   make run      install missing packages, build, start the server (SQLite, demo region)
 #   make test     install missing packages, build, run every test (unit, API, sanitizers)
 #   make asan     build with AddressSanitizer + UBSan into build/asan and run the suite there
+#   make fuzz     libFuzzer targets (tests/fuzz) in build/fuzz, each run FUZZ_SECONDS (60)
 #   make bench    benchmarks (wrk, import, search); never part of make test
 #   make clean
 
 CC ?= gcc
-PKGS := libmicrohttpd jansson sqlite3 libsodium libxml-2.0 libzip xlsxwriter libpq
+PKGS := libmicrohttpd jansson sqlite3 libsodium libxml-2.0 libzip xlsxwriter libpq pangocairo cairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -28,7 +29,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit api asan bench clean deps web
+.PHONY: all run test unit api asan bench clean deps web fuzz fuzz-build fuzz-bins
 
 all: $(BUILD)/ipcity
 
@@ -63,12 +64,34 @@ test: deps
 	@$(MAKE) --no-print-directory all unit web
 	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
+	@$(MAKE) --no-print-directory fuzz-build
 	@tests/run.sh
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
 	@IPCITY_SUITES=asan tests/run.sh
+
+# libFuzzer targets: the library objects (all but src/cli/main.c, libFuzzer
+# supplies main) built with clang's coverage instrumentation (fuzzer-no-link)
+# + ASan + UBSan into build/fuzz, each tests/fuzz/fuzz_X.c linked with
+# -fsanitize=fuzzer into build/fuzz/bin/fuzz_X.  See tests/fuzz/README.md.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/bin/%)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(BUILD)/libipcity.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer $< -o $@ $(BUILD)/libipcity.a $(LDLIBS_ALL) -fsanitize=fuzzer
+
+fuzz: deps fuzz-build
+	@tests/fuzz/run.sh -t $(FUZZ_SECONDS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libipcity.a
 	@mkdir -p $(dir $@)

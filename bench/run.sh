@@ -94,3 +94,31 @@ REIMP=$(grep -o '[0-9.]* s,' "$B/reimport.log" | head -1)
   echo
   build/bench/search_bench "$DB2" "${BENCH_ROUNDS:-5}"
 } | tee -a "$B/results.md"
+
+# 4. indicators: generate BENCH_INDICATOR_PATENTS patents (default 5,000,000) with an annual-fee
+#    event per maintained year (about four legal events per patent), import them without indexing,
+#    then time the index step, every indicator of a district on one day (from the index, and the
+#    plain SQL and direct computations as baselines), and the monthly series of every indicator for
+#    every district over ten years.  5M patents take a long time to generate and import (tens of
+#    minutes); BENCH_INDICATOR_PATENTS=500000 gives a quick run.
+NI=${BENCH_INDICATOR_PATENTS:-5000000}
+make --no-print-directory build/bench/indicators_bench >/dev/null
+GI=$B/gen-ind
+DB3=$B/indicators.db
+rm -rf "$GI"; rm -f "$DB3" "$DB3-wal" "$DB3-shm"
+$BIN gen --patents "$NI" --seed 7 --out "$GI" --fee-events >/dev/null
+$BIN --db "$DB3" init >/dev/null
+/usr/bin/time -f "%e" -o "$B/ind-import.time" $BIN --db "$DB3" import --no-index "$GI/patents.csv" "$GI/events.csv" "$GI/trademarks.csv" > "$B/ind-import.log" 2>&1
+/usr/bin/time -f "%e %M" -o "$B/ind-index.time" $BIN --db "$DB3" index > "$B/ind-index.log" 2>&1
+read -r IDX_S IDX_KB < "$B/ind-index.time"
+{
+  echo
+  echo "## Indicator engine ($NI generated patents with annual-fee events; import $(cat "$B/ind-import.time") s)"
+  echo
+  echo "\`ipcity index\`: ${IDX_S} s, peak RSS $((IDX_KB / 1024)) MB. $(grep -o 'indicator index rebuilt:.*' "$B/ind-index.log")"
+  build/bench/indicators_bench "$DB3" 2024-12-31 "${BENCH_ROUNDS:-20}" --no-build
+} | tee -a "$B/results.md"
+
+# 5. load: wrk (-t2 -c64, BENCH_LOAD_SECONDS = 30 s each) against the main read endpoints and PATCH
+#    with If-Match on the `make run` demo dataset; errors must be zero.  See bench/load.sh.
+bench/load.sh

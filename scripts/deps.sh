@@ -1,10 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages ipcity needs to build, run and test, when they
 # are missing.  Needs root for apt-get; otherwise prints the command to run.
+# chromium (/usr/bin/chromium) runs the console's browser tests
+# (tests/browser, driven by playwright-core, which never downloads a browser).
+# libclang-rt-14-dev: clang 14's runtimes (ASan, UBSan, libFuzzer), only
+# recommended by clang-14, so not installed with --no-install-recommends.
+# cppcheck, clang-tidy, clang-format, jq: the lint tests (tests/lint/run.sh).
 set -e
-PKGS="build-essential pkg-config clang libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
+PKGS="build-essential pkg-config clang libclang-rt-14-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
 libsodium-dev libxml2-dev libzip-dev libxlsxwriter-dev libpq-dev libcairo2-dev libpango1.0-dev
-fonts-noto-cjk libcmocka-dev curl wrk"
+fonts-noto-cjk libcmocka-dev curl wrk chromium cppcheck clang-tidy clang-format jq"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -32,10 +32,7 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
-char *xstrdup(const char *s)
-{
-    return s ? xstrndup(s, strlen(s)) : NULL;
-}
+char *xstrdup(const char *s) { return s ? xstrndup(s, strlen(s)) : NULL; }
 
 char *xstrndup(const char *s, size_t n)
 {
@@ -99,7 +96,8 @@ void buf_json_escape(buf *b, const char *s)
         case '\t': buf_puts(b, "\\t"); break;
         default:
             if (*p < 0x20) buf_printf(b, "\\u%04x", *p);
-            else buf_putc(b, (char)*p);
+            else
+                buf_putc(b, (char)*p);
         }
     }
 }

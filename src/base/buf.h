@@ -18,7 +18,10 @@ typedef struct buf {
     size_t cap; /* bytes allocated */
 } buf;
 
+/* (clang-format 14 would lay this initialiser out as a block) */
+/* clang-format off */
 #define BUF_INIT {NULL, 0, 0}
+/* clang-format on */
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

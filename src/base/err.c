@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void two_messages(char **zh, char **en, const char *zh_fmt,
-                         const char *en_fmt, va_list ap)
+static void two_messages(char **zh, char **en, const char *zh_fmt, const char *en_fmt, va_list ap)
 {
     va_list cp;
     buf a = BUF_INIT, b = BUF_INIT;
@@ -20,8 +19,7 @@ static void two_messages(char **zh, char **en, const char *zh_fmt,
     *en = buf_detach(&b);
 }
 
-int err_set(err *e, int status, const char *code, const char *zh_fmt,
-            const char *en_fmt, ...)
+int err_set(err *e, int status, const char *code, const char *zh_fmt, const char *en_fmt, ...)
 {
     if (!e) return -1;
     json_t *items = e->items;
@@ -67,8 +65,8 @@ int err_at(err *e, const char *file, long row, long col, const char *field)
     return -1;
 }
 
-void err_item(err *e, const char *field, long row, long col, const char *code,
-              const char *zh_fmt, const char *en_fmt, ...)
+void err_item(err *e, const char *field, long row, long col, const char *code, const char *zh_fmt, const char *en_fmt,
+              ...)
 {
     if (!e) return;
     char *zh, *en;
@@ -81,8 +79,7 @@ void err_item(err *e, const char *field, long row, long col, const char *code,
     free(en);
 }
 
-void err_item_msg(err *e, const char *field, long row, long col, const char *code,
-                  const char *zh, const char *en)
+void err_item_msg(err *e, const char *field, long row, long col, const char *code, const char *zh, const char *en)
 {
     if (!e) return;
     if (!e->items) e->items = json_array();

@@ -23,16 +23,18 @@ typedef struct err {
     char *file;       /* location, all optional, owned by the err */
     long row, col;    /* 1-based; 0 = not known */
     char *field;
-    json_t *items;    /* array of {field,code,zh,en,row,col} or NULL */
+    json_t *items; /* array of {field,code,zh,en,row,col} or NULL */
 } err;
 
+/* (clang-format 14 would lay this initialiser out as a block) */
+/* clang-format off */
 #define ERR_INIT {0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL}
+/* clang-format on */
 
 /* Sets the error (replacing a previous one) and returns -1.  zh_fmt and
  * en_fmt are printf formats that take the same arguments in the same
  * order.  e may be NULL (the error is then dropped). */
-int err_set(err *e, int status, const char *code, const char *zh_fmt,
-            const char *en_fmt, ...);
+int err_set(err *e, int status, const char *code, const char *zh_fmt, const char *en_fmt, ...);
 /* The same with ready-made messages (copied verbatim, no formatting), for
  * messages whose arguments differ between the languages. Returns -1. */
 int err_setm(err *e, int status, const char *code, const char *zh, const char *en);
@@ -41,11 +43,10 @@ int err_at(err *e, const char *file, long row, long col, const char *field);
 /* Adds a per-item error (validation of one field or one row) and sets the
  * top-level error to code "validation.failed" (422) if none is set yet.
  * The message formats take the same arguments. */
-void err_item(err *e, const char *field, long row, long col, const char *code,
-              const char *zh_fmt, const char *en_fmt, ...);
+void err_item(err *e, const char *field, long row, long col, const char *code, const char *zh_fmt, const char *en_fmt,
+              ...);
 /* The same with ready-made messages (no formatting); copies them. */
-void err_item_msg(err *e, const char *field, long row, long col, const char *code,
-                  const char *zh, const char *en);
+void err_item_msg(err *e, const char *field, long row, long col, const char *code, const char *zh, const char *en);
 /* True when an error has been set. */
 int err_isset(const err *e);
 /* Message in the given language (never NULL). */

@@ -79,10 +79,7 @@ char *pool_strndup(pool *p, const char *s, size_t n)
     return r;
 }
 
-char *pool_strdup(pool *p, const char *s)
-{
-    return s ? pool_strndup(p, s, strlen(s)) : NULL;
-}
+char *pool_strdup(pool *p, const char *s) { return s ? pool_strndup(p, s, strlen(s)) : NULL; }
 
 char *pool_printf(pool *p, const char *fmt, ...)
 {

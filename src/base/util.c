@@ -107,10 +107,7 @@ int util_datetime_valid(const char *s)
     return *p ? -1 : 0;
 }
 
-long util_today(void)
-{
-    return (long)(time(NULL) / 86400);
-}
+long util_today(void) { return (long)(time(NULL) / 86400); }
 
 double util_now(void)
 {
@@ -125,9 +122,8 @@ void util_now_iso(char *out, size_t n)
     struct tm tm;
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
-    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(tv.tv_usec / 1000));
+    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
 }
 
 int32_t util_utf8_next(const char **pp, const char *end)
@@ -185,8 +181,7 @@ size_t util_utf8_len(const char *s)
 static size_t space_at(const char *s)
 {
     if (*s && isspace((unsigned char)*s)) return 1;
-    if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
-        return 3;
+    if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) return 3;
     return 0;
 }
 
@@ -198,8 +193,10 @@ char *util_trim(char *s)
     len -= start;
     for (;;) {
         if (len && isspace((unsigned char)s[len - 1])) len--;
-        else if (len >= 3 && space_at(s + len - 3) == 3) len -= 3;
-        else break;
+        else if (len >= 3 && space_at(s + len - 3) == 3)
+            len -= 3;
+        else
+            break;
     }
     s[len] = '\0';
     return s;

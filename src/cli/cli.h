@@ -38,5 +38,18 @@ int cmd_audit(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_indicators(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+
+/* The work of `backup` and `restore` (cmd_backup.c), for the commands and
+ * the tests.  backup_run() copies the database at url into the new file
+ * dest while it stays in use; *version receives its schema version.
+ * restore_run() checks the backup file and replaces the database at url
+ * with it (see cmd_backup.c); *version and *entries receive the backup's
+ * schema version and number of audit entries. */
+int backup_run(const char *url, const char *dest, int *version, err *e);
+int restore_run(const char *url, const char *file, int *version, int64_t *entries, err *e);
 
 #endif

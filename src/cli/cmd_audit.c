@@ -24,7 +24,8 @@ int cmd_audit(int argc, char **argv)
     int64_t n;
     int rc = audit_verify(db, &n, &e);
     if (rc) cli_error(&e);
-    else printf("审计链完整：%lld 条记录 / audit chain intact: %lld entries\n", (long long)n, (long long)n);
+    else
+        printf("审计链完整：%lld 条记录 / audit chain intact: %lld entries\n", (long long)n, (long long)n);
     err_clear(&e);
     store_close(db);
     return rc ? 1 : 0;

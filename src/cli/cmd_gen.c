@@ -8,10 +8,11 @@
 #include <stdio.h>
 
 static const char *gen_usage =
-    "用法 Usage: ipcity gen --patents N [--seed S] [--out DIR]\n"
+    "用法 Usage: ipcity gen --patents N [--seed S] [--out DIR] [--fee-events]\n"
     "  生成确定性的合成数据集（标注为合成数据）：patents.csv、events.csv、trademarks.csv、entities.csv。\n"
     "  Writes a deterministic synthetic dataset (labelled synthetic): patents.csv, events.csv,\n"
-    "  trademarks.csv, entities.csv in DIR (default gen-out). Import them with `ipcity import DIR/*.csv`.\n";
+    "  trademarks.csv, entities.csv in DIR (default gen-out). Import them with `ipcity import DIR/*.csv`.\n"
+    "  --fee-events   另写每年缴纳年费事件（事件约为专利数的四倍）/ also write an annual-fee event per maintained year\n";
 
 int cmd_gen(int argc, char **argv)
 {
@@ -26,7 +27,7 @@ int cmd_gen(int argc, char **argv)
     const char *out = cli_opt(argc, argv, "--out") ? cli_opt(argc, argv, "--out") : "gen-out";
     err e = ERR_INIT;
     synth_counts c;
-    if (synth_write(out, n, seed, &c, &e)) {
+    if (synth_write_opts(out, n, seed, cli_flag(argc, argv, "--fee-events") ? SYNTH_FEE_EVENTS : 0, &c, &e)) {
         cli_error(&e);
         err_clear(&e);
         return 1;

@@ -4,6 +4,7 @@
 
 #include "../base/buf.h"
 #include "../base/util.h"
+#include "../domain/indicators.h"
 #include "../import/importer.h"
 
 #include <stdio.h>
@@ -22,6 +23,7 @@ static const char *import_usage =
     "  --type TYPE     记录类型（如 entities、trademarks）；省略时按表头识别 / record type, guessed from the header\n"
     "  --dept CODE     记录所属部门（默认配置项 cli_dept）/ owning department (default: setting cli_dept)\n"
     "  --report FILE   错误报告 CSV（默认 import-errors.csv）/ CSV of rejected rows (default import-errors.csv)\n"
+    "  --no-index      导入后不更新指标索引（之后运行 ipcity index）/ do not update the indicator index (run ipcity index later)\n"
     "  全部文件导入成功时退出码为 0 / exits 0 only when every file landed.\n";
 
 static void write_report_rows(FILE *fp, const char *fname, const err *e)
@@ -139,6 +141,16 @@ int cmd_import(int argc, char **argv)
     int failed = 0;
     for (int i = 0; i < n; i++)
         if (import_one(db, files[i], cli_opt(argc, argv, "--type"), fmt, &report, report_path)) failed++;
+    /* the indicator index follows the registry (unless --no-index) */
+    if (failed < n && !cli_flag(argc, argv, "--no-index")) {
+        err ie = ERR_INIT;
+        int rebuilt = 0;
+        double t0 = util_now();
+        if (ind_index_refresh(db, &rebuilt, &ie)) cli_error(&ie);
+        else if (rebuilt)
+            printf("指标索引已更新（%.2f 秒）/ indicator index updated (%.2f s)\n", util_now() - t0, util_now() - t0);
+        err_clear(&ie);
+    }
     if (report) {
         fclose(report);
         fprintf(stderr, "错误报告 error report: %s\n", report_path);

@@ -16,7 +16,8 @@ static const char *search_usage =
 int cmd_search(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv, search_usage)) return 0;
-    static const char *const valued[] = {"--scope", "--kind", "--ipc", "--region", "--holder", "--in-force-on", "--limit", NULL};
+    static const char *const valued[] = {"--scope",  "--kind",        "--ipc",   "--region",
+                                         "--holder", "--in-force-on", "--limit", NULL};
     const char *pos[8];
     int np = cli_positionals(argc, argv, pos, 8, valued);
     if (np < 1) {
@@ -26,10 +27,13 @@ int cmd_search(int argc, char **argv)
     buf text = BUF_INIT;
     for (int i = 0; i < np && i < 8; i++) buf_printf(&text, "%s%s", i ? " " : "", pos[i]);
     json_t *args = json_pack("{s:s,s:s}", "q", text.s, "count", "true");
-    static const char *const map[][2] = {{"--scope", "scope"}, {"--kind", "kind"}, {"--ipc", "ipc"}, {"--region", "region"},
-                                         {"--holder", "holder"}, {"--in-force-on", "in_force_on"}, {"--limit", "limit"}};
+    static const char *const map[][2] = {{"--scope", "scope"},   {"--kind", "kind"},
+                                         {"--ipc", "ipc"},       {"--region", "region"},
+                                         {"--holder", "holder"}, {"--in-force-on", "in_force_on"},
+                                         {"--limit", "limit"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (cli_opt(argc, argv, map[i][0])) json_object_set_new(args, map[i][1], json_string(cli_opt(argc, argv, map[i][0])));
+        if (cli_opt(argc, argv, map[i][0]))
+            json_object_set_new(args, map[i][1], json_string(cli_opt(argc, argv, map[i][0])));
     store *db = cli_open_db();
     int rc = 1;
     err e = ERR_INIT;
@@ -54,9 +58,14 @@ int cmd_search(int argc, char **argv)
             buf line = BUF_INIT;
             const char *hl = json_string_value(json_object_get(it, "title_hl"));
             for (const char *c = hl; c && *c;) {
-                if (!strncmp(c, "<mark>", 6)) { buf_puts(&line, "【"); c += 6; }
-                else if (!strncmp(c, "</mark>", 7)) { buf_puts(&line, "】"); c += 7; }
-                else buf_putc(&line, *c++);
+                if (!strncmp(c, "<mark>", 6)) {
+                    buf_puts(&line, "【");
+                    c += 6;
+                } else if (!strncmp(c, "</mark>", 7)) {
+                    buf_puts(&line, "】");
+                    c += 7;
+                } else
+                    buf_putc(&line, *c++);
             }
             const char *num = json_string_value(json_object_get(it, "appno"));
             if (!num) num = json_string_value(json_object_get(it, "reg_no"));

@@ -5,6 +5,7 @@
 #include "../base/log.h"
 #include "../domain/domain.h"
 #include "../http/http.h"
+#include "../domain/ingest.h"
 #include "../import/importer.h"
 #include "../import/synth.h"
 
@@ -106,6 +107,13 @@ int cmd_serve(int argc, char **argv)
     if (cli_flag(argc, argv, "--init-demo") && (init_demo(db) || demo_data(db))) {
         store_close(db);
         return 1;
+    }
+    {
+        int64_t n = 0;
+        err je = ERR_INIT;
+        if (ingest_jobs_interrupted(db, &n, &je)) log_warn("marking interrupted imports: %s", err_msg(&je, LANG_EN));
+        else if (n) log_info("%lld interrupted import job(s) marked failed", (long long)n);
+        err_clear(&je);
     }
     store_close(db);
 

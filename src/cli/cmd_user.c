@@ -147,9 +147,9 @@ int cmd_user(int argc, char **argv)
             size_t i;
             json_t *it;
             json_array_foreach(json_object_get(out, "items"), i, it)
-            printf("%-24s %-12s %-24s %s\n", json_string_value(json_object_get(it, "name")),
-                   json_string_value(json_object_get(it, "role")), json_string_value(json_object_get(it, "dept")),
-                   json_is_true(json_object_get(it, "disabled")) ? "yes" : "no");
+                printf("%-24s %-12s %-24s %s\n", json_string_value(json_object_get(it, "name")),
+                       json_string_value(json_object_get(it, "role")), json_string_value(json_object_get(it, "dept")),
+                       json_is_true(json_object_get(it, "disabled")) ? "yes" : "no");
             const char *nc = json_string_value(json_object_get(out, "next_cursor"));
             free(cur);
             cur = nc ? xstrdup(nc) : NULL;
@@ -188,7 +188,8 @@ int cmd_token(int argc, char **argv)
     const char *label = cli_opt(argc, argv, "--label");
     int rc = acct_token_create(db, cli_actor(), pos[1], label ? label : "cli", &tok, &e);
     if (rc) cli_error(&e);
-    else printf("%s\n", tok);
+    else
+        printf("%s\n", tok);
     free(tok);
     err_clear(&e);
     store_close(db);

@@ -29,7 +29,11 @@
     "  import         导入文件 / import files (CSV, XLSX)\n" \
     "  export         导出记录 / export records (CSV, XLSX)\n" \
     "  audit verify   校验审计哈希链 / verify the audit hash chain\n" \
+    "  backup FILE    在线备份数据库 / online backup of the database into FILE (server may keep running)\n" \
+    "  restore FILE   从备份恢复数据库 / replace the database with a checked backup (server stopped)\n" \
     "  search TEXT    全文检索专利和商标 / full-text search of patents and trademarks\n" \
+    "  index          重建指标索引 / rebuild the indicator index (imports do it automatically)\n" \
+    "  indicators     某地区某日的指标（JSON）/ the indicators of a region on a day (--region CODE --date D)\n" \
     "  gen            生成合成数据集 / generate a synthetic dataset (--patents N --seed S --out DIR)\n" \
     "  config         显示配置 / show the effective configuration\n" \
     "  version        显示版本 / print the version\n" \
@@ -97,7 +101,8 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"serve", cmd_serve}, {"init", cmd_init},     {"migrate", cmd_migrate}, {"user", cmd_user},
         {"token", cmd_token}, {"import", cmd_import}, {"export", cmd_export},   {"audit", cmd_audit},
-        {"config", cmd_config}, {"gen", cmd_gen}, {"search", cmd_search},
+        {"config", cmd_config}, {"gen", cmd_gen}, {"search", cmd_search}, {"index", cmd_index}, {"indicators", cmd_indicators}, {"backup", cmd_backup},
+        {"restore", cmd_restore},
     };
     const char *cmd = argv[i];
     if (!strcmp(cmd, "version")) {

@@ -56,7 +56,8 @@ int acct_password_ok(const char *pw, err *e)
 {
     size_t n = pw ? util_utf8_len(pw) : 0;
     if (n < 8 || n > 128)
-        return err_set(e, 422, "validation.password", "密码长度应为 8 到 128 个字符", "The password must have 8 to 128 characters");
+        return err_set(e, 422, "validation.password", "密码长度应为 8 到 128 个字符",
+                       "The password must have 8 to 128 characters");
     return 0;
 }
 
@@ -65,13 +66,16 @@ static int load_user(store *db, const char *where, const char *text, int64_t num
                      int *disabled, err *e)
 {
     buf q = BUF_INIT;
-    buf_printf(&q, "SELECT id, name, role, dept, display_name, password_hash, disabled FROM users WHERE %s"
-                   " AND deleted_at IS NULL", where);
+    buf_printf(&q,
+               "SELECT id, name, role, dept, display_name, password_hash, disabled FROM users WHERE %s"
+               " AND deleted_at IS NULL",
+               where);
     store_stmt *st = store_prepare(db, q.s, e);
     buf_free(&q);
     if (!st) return -1;
     if (text) store_bind_text(st, 1, text);
-    else store_bind_int(st, 1, num);
+    else
+        store_bind_int(st, 1, num);
     int rc = store_step(st, e);
     if (rc == 1) {
         u->actor.user_id = store_col_int(st, 0);
@@ -90,7 +94,8 @@ static int load_user(store *db, const char *where, const char *text, int64_t num
 
 static int throttle_check(store *db, const acct_policy *p, const char *name, time_t now, err *e)
 {
-    store_stmt *st = store_prepare(db, "SELECT failures, last_failure, locked_until FROM login_attempts WHERE name = ?", e);
+    store_stmt *st =
+        store_prepare(db, "SELECT failures, last_failure, locked_until FROM login_attempts WHERE name = ?", e);
     if (!st) return -1;
     store_bind_text(st, 1, name);
     int rc = store_step(st, e);
@@ -114,8 +119,8 @@ static int throttle_check(store *db, const acct_policy *p, const char *name, tim
         if (last + delay > now) {
             char wait[32];
             snprintf(wait, sizeof wait, "%lld", (long long)(last + delay - now));
-            err_set(e, 429, "auth.slow_down", "登录失败次数较多，请 %s 秒后再试", "Too many failed logins; wait %s seconds",
-                    wait, wait);
+            err_set(e, 429, "auth.slow_down", "登录失败次数较多，请 %s 秒后再试",
+                    "Too many failed logins; wait %s seconds", wait, wait);
             return err_at(e, NULL, 0, 0, wait);
         }
     }
@@ -162,8 +167,8 @@ static char *dummy_hash;
 
 static void make_dummy_hash(void) { dummy_hash = acct_hash_password("ipcity-no-such-user"); }
 
-int acct_login(store *db, const acct_policy *p, const char *name, const char *password, char **token,
-               acct_user *u, err *e)
+int acct_login(store *db, const acct_policy *p, const char *name, const char *password, char **token, acct_user *u,
+               err *e)
 {
     *token = NULL;
     memset(u, 0, sizeof *u);
@@ -199,7 +204,8 @@ int acct_login(store *db, const acct_policy *p, const char *name, const char *pa
     util_now_iso(at, sizeof at);
     u->csrf = util_random_token(16);
     if (store_begin(db, e)) goto fail;
-    store_stmt *st = store_prepare(db, "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires) VALUES (?, ?, ?, ?, ?)", e);
+    store_stmt *st = store_prepare(
+        db, "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires) VALUES (?, ?, ?, ?, ?)", e);
     if (!st) goto fail_tx;
     store_bind_text(st, 1, th);
     store_bind_int(st, 2, u->actor.user_id);
@@ -290,7 +296,8 @@ int acct_token_create(store *db, const rec_actor *a, const char *name, const cha
     int rc = load_user(db, "name = ?", name, 0, &u, NULL, &disabled, e);
     if (rc <= 0) {
         acct_user_free(&u);
-        return rc < 0 ? -1 : err_set(e, 404, "user.not_found", "用户“%s”不存在", "User \"%s\" does not exist", name, name);
+        return rc < 0 ? -1
+                      : err_set(e, 404, "user.not_found", "用户“%s”不存在", "User \"%s\" does not exist", name, name);
     }
     char *secret = util_random_token(24);
     char *tok = xasprintf("ipc_%s", secret);
@@ -299,7 +306,8 @@ int acct_token_create(store *db, const rec_actor *a, const char *name, const cha
     util_sha256_hex(tok, strlen(tok), th);
     util_now_iso(at, sizeof at);
     if (store_begin(db, e)) goto fail;
-    store_stmt *st = store_prepare(db, "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?) RETURNING id", e);
+    store_stmt *st = store_prepare(
+        db, "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?) RETURNING id", e);
     if (!st) goto fail_tx;
     store_bind_text(st, 1, th);
     store_bind_int(st, 2, u.actor.user_id);
@@ -330,7 +338,8 @@ int acct_token(store *db, const char *token, acct_user *u, err *e)
     char th[65];
     util_sha256_hex(token, strlen(token), th);
     int64_t uid;
-    if (store_query_int(db, "SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", &uid, e, 1, th))
+    if (store_query_int(db, "SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", &uid, e, 1,
+                        th))
         return -1;
     if (!uid) return 0;
     int disabled = 0;

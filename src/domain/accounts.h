@@ -25,7 +25,7 @@ typedef struct acct_policy {
 typedef struct acct_user {
     rec_actor actor; /* name and dept point into the fields below */
     char *name, *dept, *display_name, *csrf;
-    int via_token;   /* 1 when authenticated by an API token (no CSRF) */
+    int via_token; /* 1 when authenticated by an API token (no CSRF) */
 } acct_user;
 
 void acct_user_free(acct_user *u);
@@ -45,8 +45,8 @@ int acct_password_ok(const char *pw, err *e);
  * auth.failed (same message for unknown names and wrong passwords), 429
  * auth.slow_down / auth.locked (e->field holds the seconds to wait), or
  * 403 auth.disabled. Logins and failures are audited. */
-int acct_login(store *db, const acct_policy *p, const char *name, const char *password, char **token,
-               acct_user *u, err *e);
+int acct_login(store *db, const acct_policy *p, const char *name, const char *password, char **token, acct_user *u,
+               err *e);
 /* Looks up a session token; 1 valid (u filled), 0 unknown or expired. */
 int acct_session(store *db, const char *token, acct_user *u, err *e);
 /* Ends a session (idempotent). */

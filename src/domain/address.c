@@ -89,7 +89,10 @@ static void cm_put(codemap *m, int32_t k, int32_t v)
             }
         free(m->keys);
         free(m->vals);
-        *m = g;
+        m->keys = g.keys; /* field by field: the static analyzer loses a whole-struct *m = g */
+        m->vals = g.vals;
+        m->cap = g.cap;
+        m->n = g.n;
     }
     size_t s = cm_slot(m, k);
     if (m->keys[s] == -1) m->n++;
@@ -130,8 +133,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static int data_error(err *e, const char *path, long line, long col, const char *field, const char *zh,
-                      const char *en)
+static int data_error(err *e, const char *path, long line, long col, const char *field, const char *zh, const char *en)
 {
     char *z = xasprintf("区划数据文件 %s 第 %ld 行：%s", base_name(path), line, zh);
     char *n = xasprintf("Region data file %s, line %ld: %s", base_name(path), line, en);
@@ -294,8 +296,7 @@ static void find_data_path(void)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            static const char *const rel[] = {"/../" DATA_REL, "/../../" DATA_REL, "/../../../" DATA_REL,
-                                               "/" DATA_REL};
+            static const char *const rel[] = {"/../" DATA_REL, "/../../" DATA_REL, "/../../../" DATA_REL, "/" DATA_REL};
             for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
                 char p[PATH_MAX + 64];
                 snprintf(p, sizeof p, "%s%s", exe, rel[i]);
@@ -380,9 +381,9 @@ enum { K_FULL = 0, K_SHORT = 1, K_PINYIN = 2 };
 typedef struct region {
     char code[7];
     unsigned char level;
-    unsigned char placeholder;  /* 市辖区, 县, 省直辖县级行政区划: never named in addresses */
+    unsigned char placeholder; /* 市辖区, 县, 省直辖县级行政区划: never named in addresses */
     unsigned char has_children;
-    int32_t parent, province;   /* indexes; parent -1 for provinces */
+    int32_t parent, province; /* indexes; parent -1 for provinces */
     char *name;
 } region;
 
@@ -392,9 +393,9 @@ typedef struct hit {
 } hit;
 
 typedef struct tnode {
-    int32_t hstart;    /* first hit in hits[] */
+    int32_t hstart; /* first hit in hits[] */
     uint16_t nhits;
-    uint8_t kinds;     /* bit per kind present */
+    uint8_t kinds; /* bit per kind present */
 } tnode;
 
 typedef struct aindex {
@@ -515,7 +516,8 @@ static int32_t find_code(const aindex *x, const char *code)
         int c = strcmp(x->r[mid].code, code);
         if (!c) return (int32_t)mid;
         if (c < 0) lo = mid + 1;
-        else hi = mid;
+        else
+            hi = mid;
     }
     return -1;
 }
@@ -590,7 +592,7 @@ static aindex *index_build(rrow *rows, size_t n)
     }
     /* fix up the pinyin keys now that the buffer no longer moves */
     for (size_t i = 0, k = 0; i < ne; i++)
-        if (!en[i].key) en[i].key = keys.s + koff[k++];
+        if (!en[i].key && k < nk) en[i].key = keys.s + koff[k++];
     for (size_t i = 0; i < sizeof extra_alias / sizeof extra_alias[0]; i++) {
         int32_t r = find_code(x, extra_alias[i].code);
         if (r < 0) continue;
@@ -650,7 +652,7 @@ int addr_region_path(const char *code, buf *out)
     if (!g_idx || !code) return -1;
     int32_t i = find_code(g_idx, code);
     if (i < 0) return -1;
-    int32_t chain[8];
+    int32_t chain[8] = {0};
     int n = 0;
     for (int32_t p = i; p >= 0 && n < 8; p = g_idx->r[p].parent) chain[n++] = p;
     while (n--)
@@ -667,15 +669,12 @@ int addr_region_path(const char *code, buf *out)
  * exceptions (阿拉善盟 in Inner Mongolia uses 75xxxx, Ningxia's) only make
  * the result partial, never change the text's answer. */
 static const unsigned char postal_province[100] = {
-    [1] = 15, [2] = 15, [3] = 14, [4] = 14, [5] = 13, [6] = 13, [7] = 13,
-    [10] = 11, [11] = 21, [12] = 21, [13] = 22, [15] = 23, [16] = 23,
-    [20] = 31, [21] = 32, [22] = 32, [23] = 34, [24] = 34, [25] = 37, [26] = 37, [27] = 37,
-    [30] = 12, [31] = 33, [32] = 33, [33] = 36, [34] = 36, [35] = 35, [36] = 35,
-    [40] = 50, [41] = 43, [42] = 43, [43] = 42, [44] = 42, [45] = 41, [46] = 41, [47] = 41,
-    [51] = 44, [52] = 44, [53] = 45, [54] = 45, [55] = 52, [56] = 52, [57] = 46,
-    [61] = 51, [62] = 51, [63] = 51, [64] = 51, [65] = 53, [66] = 53, [67] = 53,
-    [71] = 61, [72] = 61, [73] = 62, [74] = 62, [75] = 64,
-    [81] = 63, [83] = 65, [84] = 65, [85] = 54, [86] = 54,
+    [1] = 15,  [2] = 15,  [3] = 14,  [4] = 14,  [5] = 13,  [6] = 13,  [7] = 13,  [10] = 11, [11] = 21, [12] = 21,
+    [13] = 22, [15] = 23, [16] = 23, [20] = 31, [21] = 32, [22] = 32, [23] = 34, [24] = 34, [25] = 37, [26] = 37,
+    [27] = 37, [30] = 12, [31] = 33, [32] = 33, [33] = 36, [34] = 36, [35] = 35, [36] = 35, [40] = 50, [41] = 43,
+    [42] = 43, [43] = 42, [44] = 42, [45] = 41, [46] = 41, [47] = 41, [51] = 44, [52] = 44, [53] = 45, [54] = 45,
+    [55] = 52, [56] = 52, [57] = 46, [61] = 51, [62] = 51, [63] = 51, [64] = 51, [65] = 53, [66] = 53, [67] = 53,
+    [71] = 61, [72] = 61, [73] = 62, [74] = 62, [75] = 64, [81] = 63, [83] = 65, [84] = 65, [85] = 54, [86] = 54,
 };
 
 /* Province code (two digits as a number) of a six-digit postal code, 0 if
@@ -898,8 +897,8 @@ static void run_chain(const aindex *x, const tok *toks, int ntok, int st, chain 
             for (int f = 0; f < c->n && !again; f++)
                 for (int i = 0; i < t->n && !again; i++) again = t->r[i] == c->r[f];
             if (again) continue;
+            break; /* street, building... */
         }
-        if (!d.n) break; /* street, building... */
         c->n = d.n;
         memcpy(c->r, d.r, sizeof(int32_t) * (size_t)d.n);
         memcpy(c->k, d.k, (size_t)d.n);
@@ -936,8 +935,8 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 typedef struct verdict {
-    int32_t node;       /* resolved division or -1 */
-    int ambiguous;      /* several divisions below node */
+    int32_t node;  /* resolved division or -1 */
+    int ambiguous; /* several divisions below node */
     unsigned flags;
 } verdict;
 
@@ -1066,7 +1065,7 @@ static int scan_zh(const aindex *x, const ntext *nt, tok *toks)
 static int scan_en(const aindex *x, const ntext *nt, tok *toks)
 {
     struct word {
-        size_t s, e;  /* in nt->t (letters only, apostrophes skipped) */
+        size_t s, e; /* in nt->t (letters only, apostrophes skipped) */
         uint16_t os, oe;
         int part;
     } w[128];
@@ -1087,9 +1086,9 @@ static int scan_en(const aindex *x, const ntext *nt, tok *toks)
             continue;
         }
         if (inword && (c == '\'' || ((unsigned char)c == 0xE2 && i + 2 < nt->n && (unsigned char)nt->t[i + 1] == 0x80 &&
-                                      (unsigned char)nt->t[i + 2] == 0x99))) {
+                                     (unsigned char)nt->t[i + 2] == 0x99))) {
             if (c != '\'') i += 2; /* U+2019 */
-            continue;            /* Xi'an, Jing'an */
+            continue;              /* Xi'an, Jing'an */
         }
         inword = 0;
         if (c == ',' || c == ';' || c == '(' || c == ')' || c == '/' || c == '.' || ((unsigned char)c & 0x80)) part++;
@@ -1101,7 +1100,8 @@ static int scan_en(const aindex *x, const ntext *nt, tok *toks)
             if (i + k > nw || w[i + k - 1].part != w[i].part) continue;
             int32_t node = 0;
             for (int q = i; q < i + k && node >= 0; q++)
-                for (size_t b = w[q].s; b < w[q].e && node >= 0; b++) node = trie_step(x, node, (unsigned char)letters[b]);
+                for (size_t b = w[q].s; b < w[q].e && node >= 0; b++)
+                    node = trie_step(x, node, (unsigned char)letters[b]);
             if (node < 0 || !(x->nodes[node].kinds & (1u << K_PINYIN))) continue;
             tok *t = &toks[ntok];
             tok_from_node(x, node, 1, t);
@@ -1137,8 +1137,7 @@ static int find_postal(const ntext *nt, char out[7], uint16_t *os, uint16_t *oe)
         return 1;
     }
     size_t e = n;
-    while (e > 0 && (t[e - 1] == ' ' || t[e - 1] == '.' || t[e - 1] == ',' || t[e - 1] == ')' || t[e - 1] == ';'))
-        e--;
+    while (e > 0 && (t[e - 1] == ' ' || t[e - 1] == '.' || t[e - 1] == ',' || t[e - 1] == ')' || t[e - 1] == ';')) e--;
     size_t s = e;
     while (s > 0 && t[s - 1] >= '0' && t[s - 1] <= '9') s--;
     if (e - s == 6 && s > 0) {
@@ -1166,7 +1165,8 @@ int addr_resolve(const char *address, addr_result *out)
     normalise(address, len, 1, &nt);
     int english = !nt.cjk;
     if (!english) normalise(address, len, 0, &nt);
-    else out->flags |= ADDR_F_ENGLISH;
+    else
+        out->flags |= ADDR_F_ENGLISH;
 
     uint16_t pos = 0, poe = 0;
     int pprov = 0;
@@ -1187,8 +1187,10 @@ int addr_resolve(const char *address, addr_result *out)
         verdict v = judge(x, &c, pprov);
         int better;
         if (!have) better = 1;
-        else if ((v.node >= 0) != (bv.node >= 0)) better = v.node >= 0;
-        else better = c.used > best.used;
+        else if ((v.node >= 0) != (bv.node >= 0))
+            better = v.node >= 0;
+        else
+            better = c.used > best.used;
         if (better) {
             best = c;
             bv = v;
@@ -1240,14 +1242,15 @@ static const rec_opt review_status[] = {
 
 static const rec_field review_fields[] = {
     {"address", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SEARCH | RF_LIST | RF_SORT,
-     "地址", "Address", 500, .check = check_address,
-     .help_zh = "规范化后保存：去首尾空白、全角转半角、连续空白合并", .help_en = "Stored normalised: trimmed, full-width folded, whitespace collapsed"},
+     "地址", "Address", 500, .check = check_address, .help_zh = "规范化后保存：去首尾空白、全角转半角、连续空白合并",
+     .help_en = "Stored normalised: trimmed, full-width folded, whitespace collapsed"},
     {"status", RT_ENUM, RF_FILTER | RF_LIST | RF_SORT, "状态", "Status", 0, review_status,
      .help_zh = "标记为已处理时须填写认定区划", .help_en = "Settling requires the decided region code"},
-    {"candidates", RT_JSON, 0, "候选区划", "Candidate regions",
-     .help_zh = "解析器给出的可能区划 [{code,name}]", .help_en = "Possible regions from the resolver, [{code,name}]"},
+    {"candidates", RT_JSON, 0, "候选区划", "Candidate regions", .help_zh = "解析器给出的可能区划 [{code,name}]",
+     .help_en = "Possible regions from the resolver, [{code,name}]"},
     {"region_code", RT_TEXT, RF_FILTER | RF_LIST, "认定区划", "Decided region", 6, .check = code_region_field,
-     .help_zh = "GB/T 2260 六位行政区划代码；同一地址今后按此处理", .help_en = "GB/T 2260 six-digit code; used for this address from now on"},
+     .help_zh = "GB/T 2260 六位行政区划代码；同一地址今后按此处理",
+     .help_en = "GB/T 2260 six-digit code; used for this address from now on"},
     {"settled_by", RT_TEXT, RF_READONLY | RF_LIST, "处理人", "Settled by", 64},
     {"settled_at", RT_DATETIME, RF_READONLY | RF_SORT, "处理时间", "Settled at"},
     {"note", RT_TEXT, RF_MULTILINE, "备注", "Notes", 2000},
@@ -1296,7 +1299,10 @@ static int review_before_write(rec_ctx *c, json_t *row, const json_t *old, err *
 }
 
 rec_type type_address_review = {
-    .name = "address_review", .path = "address_reviews", .zh = "地址核对", .en = "Address review",
+    .name = "address_review",
+    .path = "address_reviews",
+    .zh = "地址核对",
+    .en = "Address review",
     .fields = review_fields,
     .read = {SCOPE_ALL, SCOPE_ALL, SCOPE_OWN, SCOPE_NONE, SCOPE_NONE, SCOPE_NONE},
     .write = {SCOPE_ALL, SCOPE_ALL, SCOPE_OWN, SCOPE_NONE, SCOPE_NONE, SCOPE_NONE},
@@ -1345,7 +1351,8 @@ int addr_resolve_db(store *db, const char *address, const rec_actor *a, char cod
     if (r == 1) {
         const char *s = store_col_text(st, 0), *c = store_col_text(st, 1);
         if (str_eq(s, "settled") && code6(c) >= 0) memcpy(code, c, 7);
-        else pending = 1;
+        else
+            pending = 1;
     }
     store_done(st);
     if (r < 0) goto out;
@@ -1364,8 +1371,8 @@ int addr_resolve_db(store *db, const char *address, const rec_actor *a, char cod
         rc = 0;
         goto out;
     }
-    json_t *in = json_pack("{s:s,s:s,s:o}", "address", norm.s, "status", "pending", "candidates",
-                           candidates_json(&res));
+    json_t *in =
+        json_pack("{s:s,s:s,s:o}", "address", norm.s, "status", "pending", "candidates", candidates_json(&res));
     json_t *row = NULL;
     int own = !store_in_tx(db);
     if (own && store_begin(db, e)) {

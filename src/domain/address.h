@@ -66,8 +66,7 @@ int region_load(store *db, const char *path, const rec_actor *a, err *e);
 
 /* The same, also reporting how many rows were created and how many were
  * skipped because their code existed (either pointer may be NULL). */
-int region_load_counts(store *db, const char *path, const rec_actor *a, long *created, long *skipped,
-                       err *e);
+int region_load_counts(store *db, const char *path, const rec_actor *a, long *created, long *skipped, err *e);
 
 /* ---- the resolver ---- */
 
@@ -101,15 +100,15 @@ enum {
 #define ADDR_MAX_INPUT 2048
 
 typedef struct addr_result {
-    char code[7];             /* six digits, "" when nothing was resolved */
-    addr_level level;         /* level of code */
+    char code[7];     /* six digits, "" when nothing was resolved */
+    addr_level level; /* level of code */
     addr_conf confidence;
-    const char *name;         /* full name of code (index-owned; NULL if none) */
+    const char *name;            /* full name of code (index-owned; NULL if none) */
     size_t match_off, match_len; /* bytes of the input that named it (the
                               * first to the last division name used, or
                               * the postal code); 0/0 when nothing matched */
-    unsigned flags;           /* ADDR_F_* */
-    char postal[7];           /* the postal code found, "" if none */
+    unsigned flags;              /* ADDR_F_* */
+    char postal[7];              /* the postal code found, "" if none */
     /* When the names fit several divisions: the possible codes (the most
      * specific ones, sorted), at most ADDR_MAX_CANDIDATES; ncandidates_total
      * tells how many there were. */

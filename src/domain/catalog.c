@@ -14,6 +14,8 @@
 #include "address.h"
 #include "../search/regsearch.h"
 #include "ingest.h"
+#include "indicators.h"
+#include "plan.h"
 
 #include "../base/log.h"
 #include "../base/util.h"
@@ -25,7 +27,9 @@
 static rec_type *all_types[] = {
     &type_region,         &type_department, &type_user,           &type_entity,      &type_patent,
     &type_patent_event,   &type_trademark,  &type_copyright,      &type_geo_indication, &type_ic_layout,
-    &type_plant_variety,  &type_trade_secret, &type_import_job, &type_address_review, &type_population, NULL,
+    &type_plant_variety,  &type_trade_secret, &type_import_job, &type_address_review, &type_population,
+    &type_indicator_report, &type_plan, &type_plan_target, &type_plan_milestone, &type_plan_task, &type_task_report,
+    &type_supervision, &type_assess_weights, NULL,
 };
 
 void domain_register(void) { rec_register(all_types); }
@@ -51,6 +55,11 @@ static int m2_registry(store *db, err *e)
     return patent_create_tables(db, e) || rs_create_indexes(db, e) ? -1 : 0;
 }
 
+static int m_indicators(store *db, err *e)
+{
+    return rec_create_table(db, &type_indicator_report, e) || ind_create_tables(db, e) ? -1 : 0;
+}
+
 typedef struct migration {
     const char *what;
     int (*apply)(store *db, err *e);
@@ -59,6 +68,8 @@ typedef struct migration {
 static const migration migrations[] = {
     {"foundation: audit, departments, regions, users, entities, sessions", m1_foundation},
     {"registry: patents, legal events, trademarks, copyrights, GIs, IC layouts, plant varieties, trade secrets", m2_registry},
+    {"indicators: reported indicator values, the indicator index and its change triggers", m_indicators},
+    {"plan: plans, targets, milestones, key tasks, task reports and their files, supervision, assessment weights", plan_create_tables},
 };
 
 #define NMIG ((int)(sizeof migrations / sizeof migrations[0]))
@@ -193,6 +204,8 @@ int demo_init(store *db, char **admin_password, err *e)
         json_decref(out);
         if (rc) goto fail;
     }
+    /* the seed work plan of the demo region (once; src/domain/seedplan.c) */
+    if (plan_seed_demo_tx(db, &sys, NULL, e)) goto fail;
     if (store_query_int(db, "SELECT COUNT(*) FROM users", &n, e, 0)) goto fail;
     if (n == 0) {
         char *pw = util_random_token(9);

@@ -82,8 +82,7 @@ static void set_norm(buf *norm, const char *s)
 
 /* GB 32100-2015 character set; a character's value is its index. */
 static const char uscc_chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-static const int uscc_weights[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
-                                     29, 25, 13, 8,  24, 10, 30, 28};
+static const int uscc_weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
 
 static int uscc_value(char c)
 {
@@ -139,8 +138,10 @@ int code_uscc_check(const char *in, buf *norm, err *e)
     char want = uscc_chars[(31 - sum % 31) % 31];
     if (s[17] != want) {
         buf_printf(&zh, "统一社会信用代码校验位错误：应为 %c，实际为 %c", want, s[17]);
-        buf_printf(&en, "Unified social credit code check character is wrong: "
-                        "expected %c, got %c", want, s[17]);
+        buf_printf(&en,
+                   "Unified social credit code check character is wrong: "
+                   "expected %c, got %c",
+                   want, s[17]);
         free(s);
         return fail(e, "validation.uscc_check", &zh, &en);
     }
@@ -161,10 +162,7 @@ static char appno_check_char(const char *d, size_t n)
     return sum == 10 ? 'X' : (char)('0' + sum);
 }
 
-static int type_known(char t)
-{
-    return t == '1' || t == '2' || t == '3' || t == '8' || t == '9';
-}
+static int type_known(char t) { return t == '1' || t == '2' || t == '3' || t == '8' || t == '9'; }
 
 static long current_year(void)
 {
@@ -184,19 +182,22 @@ static const struct {
     char type;
 } std_types[] = {{"10", '1'}, {"11", '8'}};
 
-static int appno_format_fail(err *e, const char *why_zh, const char *why_en,
-                             const char *got)
+static int appno_format_fail(err *e, const char *why_zh, const char *why_en, const char *got)
 {
     buf zh = BUF_INIT, en = BUF_INIT;
-    buf_printf(&zh, "专利申请号格式错误：%s。应为 12 位数字加校验位（如 202110991218.8）、"
-                    "2003 年以前的 8 位数字加校验位（如 98123456.9）或 15 位标准格式"
-                    "（如 102021001286633）；实际为 '", why_zh);
+    buf_printf(&zh,
+               "专利申请号格式错误：%s。应为 12 位数字加校验位（如 202110991218.8）、"
+               "2003 年以前的 8 位数字加校验位（如 98123456.9）或 15 位标准格式"
+               "（如 102021001286633）；实际为 '",
+               why_zh);
     quote_input(&zh, got);
     buf_puts(&zh, "'");
-    buf_printf(&en, "Malformed Chinese patent application number: %s. Expected 12 digits "
-                    "and a check character (202110991218.8), 8 digits and a check "
-                    "character before 2003 (98123456.9) or the 15-digit standard form "
-                    "(102021001286633); got '", why_en);
+    buf_printf(&en,
+               "Malformed Chinese patent application number: %s. Expected 12 digits "
+               "and a check character (202110991218.8), 8 digits and a check "
+               "character before 2003 (98123456.9) or the 15-digit standard form "
+               "(102021001286633); got '",
+               why_en);
     quote_input(&en, got);
     buf_puts(&en, "'");
     return fail(e, "validation.appno_format", &zh, &en);
@@ -211,20 +212,19 @@ static int appno_digits_ok(const char *d, size_t n, err *e, const char *got)
         if (y < 2003 || y > current_year() + 1)
             return appno_format_fail(e, "前 4 位年份不合理（12 位申请号始于 2003 年）",
                                      "the year in the first 4 digits is out of range "
-                                     "(12-digit numbers exist since 2003)", got);
+                                     "(12-digit numbers exist since 2003)",
+                                     got);
     } else {
         int yy = (d[0] - '0') * 10 + (d[1] - '0');
         if (yy > 3 && yy < 85)
             return appno_format_fail(e, "8 位申请号的前 2 位年份应为 85-99 或 00-03",
-                                     "the year of an 8-digit number must be 85-99 or 00-03",
-                                     got);
+                                     "the year of an 8-digit number must be 85-99 or 00-03", got);
     }
     if (!type_known(t))
-        return appno_format_fail(e, n == 12 ? "第 5 位申请种类应为 1、2、3、8 或 9"
-                                            : "第 3 位申请种类应为 1、2、3、8 或 9",
-                                 n == 12 ? "the type digit (5th) must be 1, 2, 3, 8 or 9"
-                                         : "the type digit (3rd) must be 1, 2, 3, 8 or 9",
-                                 got);
+        return appno_format_fail(
+            e, n == 12 ? "第 5 位申请种类应为 1、2、3、8 或 9" : "第 3 位申请种类应为 1、2、3、8 或 9",
+            n == 12 ? "the type digit (5th) must be 1, 2, 3, 8 or 9" : "the type digit (3rd) must be 1, 2, 3, 8 or 9",
+            got);
     return 0;
 }
 
@@ -238,8 +238,7 @@ int code_cn_appno(const char *in, buf *norm, err *e)
         unsigned char c = (unsigned char)in[i];
         if (c == ' ' || (c >= '\t' && c <= '\r')) {
             i++;
-        } else if (c == 0xE3 && (unsigned char)in[i + 1] == 0x80 &&
-                   (unsigned char)in[i + 2] == 0x80) {
+        } else if (c == 0xE3 && (unsigned char)in[i + 1] == 0x80 && (unsigned char)in[i + 2] == 0x80) {
             i += 3;
         } else {
             s[n++] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : (char)c;
@@ -268,8 +267,9 @@ int code_cn_appno(const char *in, buf *norm, err *e)
             goto out;
         }
         if (b[6] != '0' || b[7] != '0' || b[2] != '2') {
-            appno_format_fail(e, "15 位标准格式应为 2 位种类、2003 年以后的 4 位年份和 9 位序号"
-                                 "（序号前 2 位为 00）",
+            appno_format_fail(e,
+                              "15 位标准格式应为 2 位种类、2003 年以后的 4 位年份和 9 位序号"
+                              "（序号前 2 位为 00）",
                               "the 15-digit standard form is a 2-digit type, a year from "
                               "2003 and a 9-digit serial starting with 00",
                               s);
@@ -279,8 +279,7 @@ int code_cn_appno(const char *in, buf *norm, err *e)
         digits[4] = type;
         memcpy(digits + 5, b + 8, 7);
         ndig = 12;
-    } else if ((nd == 12 || nd == 8) &&
-               ((blen == nd + 2 && b[nd] == '.') || blen == nd + 1) &&
+    } else if ((nd == 12 || nd == 8) && ((blen == nd + 2 && b[nd] == '.') || blen == nd + 1) &&
                (is_digit(b[blen - 1]) || b[blen - 1] == 'X')) {
         ndig = nd;
         memcpy(digits, b, nd);
@@ -303,8 +302,10 @@ int code_cn_appno(const char *in, buf *norm, err *e)
     if (given && given != want) {
         buf zh = BUF_INIT, en = BUF_INIT;
         buf_printf(&zh, "专利申请号校验位错误：%s 的校验位应为 %c，实际为 %c", digits, want, given);
-        buf_printf(&en, "Chinese patent application number check character is wrong: "
-                        "%s must be followed by %c, got %c", digits, want, given);
+        buf_printf(&en,
+                   "Chinese patent application number check character is wrong: "
+                   "%s must be followed by %c, got %c",
+                   digits, want, given);
         fail(e, "validation.appno_check", &zh, &en);
         goto out;
     }
@@ -322,8 +323,7 @@ int code_cn_appno_type(const char *norm)
 {
     if (!norm) return 0;
     size_t nd = strspn(norm, "0123456789");
-    if ((nd != 12 && nd != 8) || norm[nd] != '.' ||
-        !(is_digit(norm[nd + 1]) || norm[nd + 1] == 'X') || norm[nd + 2])
+    if ((nd != 12 && nd != 8) || norm[nd] != '.' || !(is_digit(norm[nd + 1]) || norm[nd + 1] == 'X') || norm[nd + 2])
         return 0;
     switch (nd == 12 ? norm[4] : norm[2]) {
     case '1':
@@ -339,9 +339,8 @@ int code_cn_appno_type(const char *norm)
 
 static int province_known(int p)
 {
-    return (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) ||
-           (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65) ||
-           p == 71 || p == 81 || p == 82;
+    return (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) || (p >= 41 && p <= 46) ||
+           (p >= 50 && p <= 54) || (p >= 61 && p <= 65) || p == 71 || p == 81 || p == 82;
 }
 
 int code_region_check(const char *in, err *e)
@@ -359,10 +358,13 @@ int code_region_check(const char *in, err *e)
     }
     int p = (in[0] - '0') * 10 + (in[1] - '0');
     if (!province_known(p)) {
-        buf_printf(&zh, "行政区划代码 %s 的省级部分 %.2s 不存在（应为 11-15、21-23、31-37、"
-                        "41-46、50-54、61-65、71、81 或 82）", in, in);
-        buf_printf(&en, "Administrative division code %s: province part %.2s does not exist "
-                        "(must be 11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81 or 82)",
+        buf_printf(&zh,
+                   "行政区划代码 %s 的省级部分 %.2s 不存在（应为 11-15、21-23、31-37、"
+                   "41-46、50-54、61-65、71、81 或 82）",
+                   in, in);
+        buf_printf(&en,
+                   "Administrative division code %s: province part %.2s does not exist "
+                   "(must be 11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81 or 82)",
                    in, in);
         return fail(e, "validation.region_code", &zh, &en);
     }
@@ -383,8 +385,7 @@ int code_ipc_normalize(const char *in, buf *out)
         unsigned char c = (unsigned char)in[i];
         if (c == ' ' || (c >= '\t' && c <= '\r')) {
             i++;
-        } else if (c == 0xE3 && (unsigned char)in[i + 1] == 0x80 &&
-                   (unsigned char)in[i + 2] == 0x80) {
+        } else if (c == 0xE3 && (unsigned char)in[i + 1] == 0x80 && (unsigned char)in[i + 2] == 0x80) {
             i += 3;
         } else {
             s[n++] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : (char)c;
@@ -396,8 +397,8 @@ int code_ipc_normalize(const char *in, buf *out)
     int rc = -1;
     const char *group = NULL, *sub = NULL;
     size_t glen = 0, slen = 0;
-    if (n < 4 || !((s[0] >= 'A' && s[0] <= 'H') || s[0] == 'Y') || !is_digit(s[1]) ||
-        !is_digit(s[2]) || !is_upper(s[3]))
+    if (n < 4 || !((s[0] >= 'A' && s[0] <= 'H') || s[0] == 'Y') || !is_digit(s[1]) || !is_digit(s[2]) ||
+        !is_upper(s[3]))
         goto done;
     if (n == 4) {
         if (out) {
@@ -413,8 +414,8 @@ int code_ipc_normalize(const char *in, buf *out)
         glen = (size_t)(slash - rest);
         sub = slash + 1;
         slen = strlen(sub);
-        if (glen < 1 || glen > 4 || strspn(group, "0123456789") != glen || slen < 2 ||
-            slen > 6 || strspn(sub, "0123456789") != slen)
+        if (glen < 1 || glen > 4 || strspn(group, "0123456789") != glen || slen < 2 || slen > 6 ||
+            strspn(sub, "0123456789") != slen)
             goto done;
     } else if (n == 14 && strspn(rest, "0123456789") == 10) {
         group = rest;

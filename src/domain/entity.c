@@ -29,8 +29,9 @@ static const rec_field entity_fields[] = {
      .check = check_uscc, .help_zh = "18 位，按 GB 32100 校验", .help_en = "18 characters, checked per GB 32100"},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "主体类型", "Kind", 0, entity_kinds},
     {"address", RT_TEXT, RF_SEARCH | RF_LIST, "地址", "Address", 500},
-    {"region_code", RT_TEXT, RF_FILTER | RF_LIST | RF_SORT | RF_INDEX, "所在区划", "Region code", 6, .check = code_region_field,
-     .help_zh = "GB/T 2260 六位行政区划代码", .help_en = "GB/T 2260 six-digit division code"},
+    {"region_code", RT_TEXT, RF_FILTER | RF_LIST | RF_SORT | RF_INDEX, "所在区划", "Region code", 6,
+     .check = code_region_field, .help_zh = "GB/T 2260 六位行政区划代码",
+     .help_en = "GB/T 2260 six-digit division code"},
     {"park_code", RT_TEXT, RF_READONLY | RF_FILTER | RF_LIST, "所在园区", "Park", 12,
      .help_zh = "由地址按园区街道范围自动判定", .help_en = "derived from the address and the parks' street lists"},
     {"legal_rep", RT_TEXT, 0, "法定代表人", "Legal representative", 100},
@@ -63,7 +64,10 @@ static int entity_before_write(rec_ctx *c, json_t *row, const json_t *old, err *
 }
 
 rec_type type_entity = {
-    .name = "entity", .path = "entities", .zh = "市场主体", .en = "Entity",
+    .name = "entity",
+    .path = "entities",
+    .zh = "市场主体",
+    .en = "Entity",
     .fields = entity_fields,
     .read = {SCOPE_ALL, SCOPE_ALL, SCOPE_OWN, SCOPE_OWN, SCOPE_OWN, SCOPE_NONE},
     .write = {SCOPE_ALL, SCOPE_ALL, SCOPE_OWN, SCOPE_OWN, SCOPE_NONE, SCOPE_NONE},

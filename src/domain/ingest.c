@@ -662,3 +662,34 @@ rec_type type_import_job = {
     .write = {SCOPE_ALL, SCOPE_NONE, SCOPE_NONE, SCOPE_NONE, SCOPE_NONE, SCOPE_NONE},
     .title_field = "file",
 };
+
+int ingest_jobs_interrupted(store *db, int64_t *count, err *e)
+{
+    *count = 0;
+    rec_actor sys = {0, "system", ROLE_ADMIN, NULL};
+    rec_query q = {0};
+    q.filters = json_pack("{s:s}", "status", "running");
+    q.limit = 1000;
+    json_t *page = NULL;
+    int rc = rec_list(db, &type_import_job, &sys, &q, &page, e);
+    rec_query_free(&q);
+    if (rc) return -1;
+    size_t i;
+    json_t *job;
+    char now[40];
+    util_now_iso(now, sizeof now);
+    json_array_foreach(json_object_get(page, "items"), i, job)
+    {
+        json_t *patch = json_pack("{s:s,s:s,s:s}", "status", "failed", "finished_at", now, "message",
+                                  "服务重启时该导入尚未完成，未导入任何数据 / interrupted by a restart; nothing of it was imported");
+        json_t *out = NULL;
+        rc = rec_update(db, &type_import_job, &sys, json_integer_value(json_object_get(job, "id")), patch,
+                        json_integer_value(json_object_get(job, "version")), &out, e);
+        json_decref(patch);
+        json_decref(out);
+        if (rc) break;
+        (*count)++;
+    }
+    json_decref(page);
+    return rc;
+}

@@ -42,6 +42,11 @@ int ingest_record(ingest_ctx *c, const rec_type *t, json_t *doc, long row, err *
 /* Import jobs started over the API (status, counts, every error). */
 extern rec_type type_import_job;
 
+/* At start-up: import jobs left "running" by a server that was stopped or
+ * killed mid-import (their transaction never committed) are marked failed,
+ * audited.  *count tells how many. */
+int ingest_jobs_interrupted(store *db, int64_t *count, err *e);
+
 /* ---- the patent and event templates (CSV/XLSX with Chinese headers) ---- */
 
 typedef enum { TPL_PATENTS, TPL_EVENTS } tpl_kind;

@@ -32,20 +32,22 @@ static int check_code(const char *in, buf *norm, err *e)
 }
 
 static const rec_opt region_levels[] = {
-    {"country", "国家", "Country"},     {"province", "省级", "Province"}, {"city", "地级", "City"},
-    {"district", "县级", "District"},   {"park", "园区", "Park / zone"}, {NULL, NULL, NULL},
+    {"country", "国家", "Country"},   {"province", "省级", "Province"}, {"city", "地级", "City"},
+    {"district", "县级", "District"}, {"park", "园区", "Park / zone"},  {NULL, NULL, NULL},
 };
 
 static const rec_field region_fields[] = {
     {"code", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "区划代码",
-     "Division code", 12, .help_zh = "GB/T 2260 六位代码；园区可自定义", .help_en = "GB/T 2260 six-digit code; parks may use their own"},
+     "Division code", 12, .help_zh = "GB/T 2260 六位代码；园区可自定义",
+     .help_en = "GB/T 2260 six-digit code; parks may use their own"},
     {"name_zh", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "名称", "Name (Chinese)", 100},
     {"name_en", RT_TEXT, RF_SEARCH | RF_LIST, "英文名称", "Name (English)", 200},
     {"level", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "级别", "Level", 0, region_levels},
     {"parent_code", RT_TEXT, RF_FILTER | RF_LIST, "上级区划", "Parent division", 12},
     {"streets", RT_JSON, 0, "园区范围（街道/地址关键词）", "Park extent (streets / address keywords)",
      .help_zh = "仅园区：文本数组，如 [\"漕宝路\", \"宜山路\", \"桂平路\"]；上级区划内地址含其中任一即属于该园区",
-     .help_en = "parks only: array of strings, e.g. [\"漕宝路\", \"宜山路\"]; an address in the parent district containing any of them belongs to the park"},
+     .help_en =
+         "parks only: array of strings, e.g. [\"漕宝路\", \"宜山路\"]; an address in the parent district containing any of them belongs to the park"},
     {NULL},
 };
 
@@ -59,7 +61,8 @@ static int region_before_write(rec_ctx *c, json_t *row, const json_t *old, err *
     json_t *st = json_object_get(row, "streets");
     int is_park = level && !strcmp(level, "park");
     if (!is_park && st && !json_is_null(st)) {
-        err_item_msg(e, "streets", 0, 0, "validation.streets", "只有园区可以填写街道范围", "Only parks have a street list");
+        err_item_msg(e, "streets", 0, 0, "validation.streets", "只有园区可以填写街道范围",
+                     "Only parks have a street list");
         return -1;
     }
     if (!is_park) return 0;
@@ -68,8 +71,9 @@ static int region_before_write(rec_ctx *c, json_t *row, const json_t *old, err *
     int ok = json_is_array(st) && json_array_size(st) > 0;
     if (ok) json_array_foreach(st, i, v) if (!json_is_string(v) || !*json_string_value(v)) ok = 0;
     const char *parent = json_string_value(json_object_get(row, "parent_code"));
-    if (!ok) err_item_msg(e, "streets", 0, 0, "validation.streets", "园区应列出至少一个街道或地址关键词（文本数组）",
-                          "A park needs at least one street or address keyword (array of strings)");
+    if (!ok)
+        err_item_msg(e, "streets", 0, 0, "validation.streets", "园区应列出至少一个街道或地址关键词（文本数组）",
+                     "A park needs at least one street or address keyword (array of strings)");
     if (!parent || code_region_check(parent, NULL))
         err_item_msg(e, "parent_code", 0, 0, "validation.parent", "园区的上级区划应为其所在区县的六位代码",
                      "A park's parent must be the six-digit code of its district");
@@ -77,7 +81,10 @@ static int region_before_write(rec_ctx *c, json_t *row, const json_t *old, err *
 }
 
 rec_type type_region = {
-    .name = "region", .path = "regions", .zh = "行政区划", .en = "Region",
+    .name = "region",
+    .path = "regions",
+    .zh = "行政区划",
+    .en = "Region",
     .fields = region_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -99,8 +106,8 @@ static const rec_opt dept_kinds[] = {
 };
 
 static const rec_field dept_fields[] = {
-    {"code", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_UNIQUE_ALL | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "部门代码",
-     "Department code", 64, .check = check_code},
+    {"code", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_UNIQUE_ALL | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST,
+     "部门代码", "Department code", 64, .check = check_code},
     {"name_zh", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "部门名称", "Name (Chinese)", 100},
     {"name_en", RT_TEXT, RF_SEARCH | RF_LIST, "英文名称", "Name (English)", 200},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "类别", "Kind", 0, dept_kinds},
@@ -124,7 +131,10 @@ static int dept_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
 }
 
 rec_type type_department = {
-    .name = "department", .path = "departments", .zh = "部门", .en = "Department",
+    .name = "department",
+    .path = "departments",
+    .zh = "部门",
+    .en = "Department",
     .fields = dept_fields,
     .read = {ALL, ALL, ALL, OWN, OWN, NONE},
     .write = {ALL, NONE, NONE, NONE, NONE, NONE},
@@ -134,12 +144,9 @@ rec_type type_department = {
 };
 
 static const rec_opt user_roles[] = {
-    {"admin", "系统管理员", "System administrator"},
-    {"bureau", "知识产权局工作人员", "IP bureau staff"},
-    {"dept", "部门工作人员", "Department staff"},
-    {"enterprise", "企业用户", "Enterprise user"},
-    {"agency", "服务机构用户", "Agency user"},
-    {NULL, NULL, NULL},
+    {"admin", "系统管理员", "System administrator"}, {"bureau", "知识产权局工作人员", "IP bureau staff"},
+    {"dept", "部门工作人员", "Department staff"},    {"enterprise", "企业用户", "Enterprise user"},
+    {"agency", "服务机构用户", "Agency user"},       {NULL, NULL, NULL},
 };
 
 static const rec_field user_fields[] = {
@@ -199,7 +206,10 @@ static int user_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
 }
 
 rec_type type_user = {
-    .name = "user", .path = "users", .zh = "用户", .en = "User",
+    .name = "user",
+    .path = "users",
+    .zh = "用户",
+    .en = "User",
     .fields = user_fields,
     .read = {ALL, ALL, OWN, OWN, OWN, NONE},
     .write = {ALL, NONE, NONE, NONE, NONE, NONE},
@@ -218,15 +228,17 @@ static int load_parks(store *db, json_t **out, err *e)
         *out = json_incref(cached);
         return 0;
     }
-    store_stmt *st = store_prepare(db, "SELECT code, parent_code, streets FROM regions WHERE level = 'park'"
-                                       " AND deleted_at IS NULL ORDER BY code", e);
+    store_stmt *st = store_prepare(db,
+                                   "SELECT code, parent_code, streets FROM regions WHERE level = 'park'"
+                                   " AND deleted_at IS NULL ORDER BY code",
+                                   e);
     if (!st) return -1;
     json_t *a = json_array();
     int rc;
     while ((rc = store_step(st, e)) == 1) {
         json_t *streets = store_col_text(st, 2) ? json_loads(store_col_text(st, 2), 0, NULL) : NULL;
-        json_array_append_new(a, json_pack("{s:s,s:s?,s:o}", "code", store_col_text(st, 0), "parent", store_col_text(st, 1),
-                                           "streets", streets ? streets : json_array()));
+        json_array_append_new(a, json_pack("{s:s,s:s?,s:o}", "code", store_col_text(st, 0), "parent",
+                                           store_col_text(st, 1), "streets", streets ? streets : json_array()));
     }
     store_done(st);
     if (rc < 0) {
@@ -250,7 +262,8 @@ int region_park_of(store *db, const char *district, const char *address, char pa
     {
         const char *parent = json_string_value(json_object_get(p, "parent"));
         if (!parent || strcmp(parent, district)) continue;
-        json_array_foreach(json_object_get(p, "streets"), k, s) if (json_is_string(s) && strstr(address, json_string_value(s)))
+        json_array_foreach(json_object_get(p, "streets"), k,
+                           s) if (json_is_string(s) && strstr(address, json_string_value(s)))
         {
             snprintf(park, 13, "%s", json_string_value(json_object_get(p, "code")));
             json_decref(parks);

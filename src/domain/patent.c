@@ -29,10 +29,11 @@ static int party_region(rec_ctx *c, json_t *party, char code[7], err *e)
         const unsigned char *q = (const unsigned char *)addr;
         while (*q && *q < 0x80) q++;
         if (!*q) return 0;
-        static const char *const foreign[] = {"韩国", "大韩民国", "日本", "美国", "美利坚", "德国", "英国", "法国", "意大利",
-                                              "荷兰", "瑞士", "瑞典", "芬兰", "丹麦", "挪威", "比利时", "奥地利", "西班牙",
-                                              "加拿大", "澳大利亚", "新西兰", "以色列", "印度", "新加坡", "马来西亚", "泰国",
-                                              "俄罗斯", "巴西", "爱尔兰", "卢森堡", "开曼群岛", "英属维尔京群岛", NULL};
+        static const char *const foreign[] = {
+            "韩国",   "大韩民国", "日本",   "美国",     "美利坚",         "德国",   "英国",     "法国",   "意大利",
+            "荷兰",   "瑞士",     "瑞典",   "芬兰",     "丹麦",           "挪威",   "比利时",   "奥地利", "西班牙",
+            "加拿大", "澳大利亚", "新西兰", "以色列",   "印度",           "新加坡", "马来西亚", "泰国",   "俄罗斯",
+            "巴西",   "爱尔兰",   "卢森堡", "开曼群岛", "英属维尔京群岛", NULL};
         const char *a = (const char *)q;
         for (const char *const *f = foreign; *f; f++)
             if (!strncmp(a, *f, strlen(*f))) return 0;
@@ -84,9 +85,9 @@ int pat_jcheck_parties(json_t *v, json_t **norm, err *e)
         if (!json_is_object(p) || !name || !*name || (addr && !json_is_null(addr) && !json_is_string(addr)) ||
             (cty && !json_is_null(cty) && (!json_is_string(cty) || strlen(json_string_value(cty)) != 2))) {
             json_decref(out);
-            return err_set(e, 422, "validation.structure",
-                           "第 %zu 项无效：需要 name（文本），address 为文本，country 为两位代码",
-                           "item %zu is invalid: name (text) is required, address is text, country a two-letter code", i + 1);
+            return err_set(
+                e, 422, "validation.structure", "第 %zu 项无效：需要 name（文本），address 为文本，country 为两位代码",
+                "item %zu is invalid: name (text) is required, address is text, country a two-letter code", i + 1);
         }
         json_t *q = json_pack("{s:s}", "name", name);
         if (json_is_string(addr) && *json_string_value(addr)) json_object_set(q, "address", addr);
@@ -144,16 +145,17 @@ int pat_jcheck_family(json_t *v, json_t **norm, err *e)
     size_t i;
     json_t *m;
     int ok = json_is_array(v);
-    if (ok)
-        json_array_foreach(v, i, m)
+    if (ok) json_array_foreach(v, i, m)
         {
-            json_t *c = json_object_get(m, "country"), *n = json_object_get(m, "number"), *g = json_object_get(m, "granted");
+            json_t *c = json_object_get(m, "country"), *n = json_object_get(m, "number"),
+                   *g = json_object_get(m, "granted");
             if (!json_is_object(m) || !json_is_string(c) || strlen(json_string_value(c)) != 2 || !json_is_string(n) ||
                 (g && !json_is_boolean(g)))
                 ok = 0;
         }
     if (!ok)
-        return err_set(e, 422, "validation.structure", "应为数组：[{country（两位代码）, number, granted（true/false）}]",
+        return err_set(e, 422, "validation.structure",
+                       "应为数组：[{country（两位代码）, number, granted（true/false）}]",
                        "must be an array of {country (two letters), number, granted (true/false)}");
     *norm = json_deep_copy(v);
     return 0;
@@ -164,8 +166,7 @@ int pat_jcheck_awards(json_t *v, json_t **norm, err *e)
     size_t i;
     json_t *m;
     int ok = json_is_array(v);
-    if (ok)
-        json_array_foreach(v, i, m)
+    if (ok) json_array_foreach(v, i, m)
         {
             const char *k = json_string_value(json_object_get(m, "kind"));
             json_t *y = json_object_get(m, "year");
@@ -174,9 +175,10 @@ int pat_jcheck_awards(json_t *v, json_t **norm, err *e)
                 ok = 0;
         }
     if (!ok)
-        return err_set(e, 422, "validation.structure",
-                       "应为数组：[{kind: china_patent_award（中国专利奖）或 national_sci_award（国家科学技术奖）, level, year}]",
-                       "must be an array of {kind: china_patent_award or national_sci_award, level, year}");
+        return err_set(
+            e, 422, "validation.structure",
+            "应为数组：[{kind: china_patent_award（中国专利奖）或 national_sci_award（国家科学技术奖）, level, year}]",
+            "must be an array of {kind: china_patent_award or national_sci_award, level, year}");
     *norm = json_deep_copy(v);
     return 0;
 }
@@ -186,8 +188,7 @@ int pat_jcheck_priorities(json_t *v, json_t **norm, err *e)
     size_t i;
     json_t *m;
     int ok = json_is_array(v);
-    if (ok)
-        json_array_foreach(v, i, m)
+    if (ok) json_array_foreach(v, i, m)
         {
             json_t *d = json_object_get(m, "date");
             if (!json_is_object(m) || !json_is_string(json_object_get(m, "number")) ||
@@ -231,7 +232,8 @@ int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
     long fd;
     if (!util_date_parse(json_string_value(json_object_get(row, "filing_date")), &fd)) {
         char te[16];
-        util_date_format(add_years(fd, pat_term_years(json_string_value(json_object_get(row, "kind")), fd)), te, sizeof te);
+        util_date_format(add_years(fd, pat_term_years(json_string_value(json_object_get(row, "kind")), fd)), te,
+                         sizeof te);
         json_object_set_new(row, "term_end", json_string(te));
     } else
         json_object_set_new(row, "term_end", json_null());
@@ -239,8 +241,7 @@ int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
     json_object_set_new(row, "ipc_main", json_array_size(ipc) ? json_incref(json_array_get(ipc, 0)) : json_null());
     json_t *apps = json_object_get(row, "applicants"), *pats = json_object_get(row, "patentees");
     json_t *first = json_array_get(json_array_size(apps) ? apps : pats, 0);
-    json_object_set_new(row, "first_applicant",
-                        first ? json_incref(json_object_get(first, "name")) : json_null());
+    json_object_set_new(row, "first_applicant", first ? json_incref(json_object_get(first, "name")) : json_null());
     buf names = BUF_INIT;
     json_t *seen = json_object();
     add_names(&names, apps, seen);
@@ -264,11 +265,13 @@ static int insert_parties(rec_ctx *c, int64_t id, const char *role, json_t *arr,
         char code[7] = "", park[13] = "";
         int have = party_region(c, p, code, e);
         if (have < 0) return -1;
-        if (have && region_park_of(c->db, code, json_string_value(json_object_get(p, "address")), park, e) < 0) return -1;
-        store_stmt *st = store_prepare(c->db,
-                                       "INSERT INTO patent_parties (patent_id, role, seq, name, address, country, region_code,"
-                                       " park_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                       e);
+        if (have && region_park_of(c->db, code, json_string_value(json_object_get(p, "address")), park, e) < 0)
+            return -1;
+        store_stmt *st =
+            store_prepare(c->db,
+                          "INSERT INTO patent_parties (patent_id, role, seq, name, address, country, region_code,"
+                          " park_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          e);
         if (!st) return -1;
         store_bind_int(st, 1, id);
         store_bind_text(st, 2, role);
@@ -363,7 +366,8 @@ void pat_status_on(const json_t *patent, const json_t *events, long day, pat_sta
             (grant < 0 || d < grant))
             grant = d;
     }
-    if (filing >= 0) out->term_end = add_years(filing, pat_term_years(json_string_value(json_object_get(patent, "kind")), filing));
+    if (filing >= 0)
+        out->term_end = add_years(filing, pat_term_years(json_string_value(json_object_get(patent, "kind")), filing));
     if (grant < 0 || grant > day) return;
     out->state = PAT_IN_FORCE;
     out->since = grant;
@@ -377,17 +381,22 @@ void pat_status_on(const json_t *patent, const json_t *events, long day, pat_sta
         if (!k || util_date_parse(json_string_value(json_object_get(ev, "date")), &d) || d > day) continue;
         pat_state s;
         if (!strcmp(k, "lapse")) s = PAT_LAPSED;
-        else if (!strcmp(k, "invalidation")) s = PAT_INVALIDATED;
-        else if (!strcmp(k, "surrender")) s = PAT_SURRENDERED;
-        else if (!strcmp(k, "expiry")) s = PAT_EXPIRED;
-        else if (!strcmp(k, "restoration")) s = PAT_IN_FORCE;
-        else continue;
+        else if (!strcmp(k, "invalidation"))
+            s = PAT_INVALIDATED;
+        else if (!strcmp(k, "surrender"))
+            s = PAT_SURRENDERED;
+        else if (!strcmp(k, "expiry"))
+            s = PAT_EXPIRED;
+        else if (!strcmp(k, "restoration"))
+            s = PAT_IN_FORCE;
+        else
+            continue;
         int is_end = s != PAT_IN_FORCE;
         if (d > best || (d == best && is_end && !best_end)) {
             best = d;
             best_end = is_end;
             out->state = s;
-            out->since = s == PAT_IN_FORCE ? d : d;
+            out->since = d;
             out->cause_event = json_integer_value(json_object_get(ev, "id"));
         }
     }
@@ -400,14 +409,16 @@ void pat_status_on(const json_t *patent, const json_t *events, long day, pat_sta
 
 const char *pat_state_name(pat_state s)
 {
-    static const char *n[] = {"not_granted", "in_force", "term_ended", "lapsed", "invalidated", "surrendered", "expired"};
+    static const char *n[] = {"not_granted", "in_force",    "term_ended", "lapsed",
+                              "invalidated", "surrendered", "expired"};
     return n[s];
 }
 
 const char *pat_state_label(pat_state s, lang l)
 {
     static const char *zh[] = {"未授权", "有效", "期限届满", "未缴年费终止", "宣告无效", "放弃", "期满终止"};
-    static const char *en[] = {"Not granted", "In force", "Term ended", "Lapsed (fees unpaid)", "Invalidated", "Surrendered", "Expired"};
+    static const char *en[] = {"Not granted", "In force",    "Term ended", "Lapsed (fees unpaid)",
+                               "Invalidated", "Surrendered", "Expired"};
     return l == LANG_EN ? en[s] : zh[s];
 }
 

@@ -59,8 +59,8 @@ const rec_opt patent_kinds[] = {
 
 static const rec_field patent_fields[] = {
     {"appno", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "申请号",
-     "Application number", 40, .check = check_appno,
-     .help_zh = "中国申请号校验校验位并规范为 202110991218.8 形式", .help_en = "CN numbers are checked and normalised to 202110991218.8"},
+     "Application number", 40, .check = check_appno, .help_zh = "中国申请号校验校验位并规范为 202110991218.8 形式",
+     .help_en = "CN numbers are checked and normalised to 202110991218.8"},
     {"country", RT_TEXT, RF_FILTER | RF_LIST, "受理局", "Office", 2, .check = check_country},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "专利类型", "Type", 0, patent_kinds},
     {"title", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "名称", "Title", 500},
@@ -73,33 +73,49 @@ static const rec_field patent_fields[] = {
     {"grant_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST | RF_INDEX, "授权公告日", "Grant date"},
     {"term_end", RT_DATE, RF_READONLY | RF_FILTER, "保护期届满日", "End of term",
      .help_zh = "申请日加法定期限（发明 20 年，实用新型 10 年，外观设计 15 年/2021-06-01 前申请 10 年）",
-     .help_en = "filing date plus the statutory term (invention 20, utility model 10, design 15 / 10 before 2021-06-01)"},
-    {"ipc", RT_JSON, 0, "IPC 分类号", "IPC codes", .jcheck = pat_jcheck_codes, .help_zh = "数组，如 [\"H04L 29/08\"]", .help_en = "array, e.g. [\"H04L 29/08\"]"},
+     .help_en =
+         "filing date plus the statutory term (invention 20, utility model 10, design 15 / 10 before 2021-06-01)"},
+    {"ipc", RT_JSON, 0, "IPC 分类号", "IPC codes", .jcheck = pat_jcheck_codes, .help_zh = "数组，如 [\"H04L 29/08\"]",
+     .help_en = "array, e.g. [\"H04L 29/08\"]"},
     {"ipc_main", RT_TEXT, RF_READONLY | RF_FILTER | RF_LIST, "主分类号", "Main IPC", 20},
     {"cpc", RT_JSON, 0, "CPC 分类号", "CPC codes", .jcheck = pat_jcheck_codes},
-    {"applicants", RT_JSON, 0, "申请人", "Applicants", .jcheck = pat_jcheck_parties, .help_zh = "数组：[{name, address, country}]", .help_en = "array of {name, address, country}"},
-    {"patentees", RT_JSON, 0, "专利权人", "Patentees", .jcheck = pat_jcheck_parties, .help_zh = "数组：[{name, address, country}]", .help_en = "array of {name, address, country}"},
+    {"applicants", RT_JSON, 0, "申请人", "Applicants", .jcheck = pat_jcheck_parties,
+     .help_zh = "数组：[{name, address, country}]", .help_en = "array of {name, address, country}"},
+    {"patentees", RT_JSON, 0, "专利权人", "Patentees", .jcheck = pat_jcheck_parties,
+     .help_zh = "数组：[{name, address, country}]", .help_en = "array of {name, address, country}"},
     {"inventors", RT_JSON, 0, "发明人", "Inventors", .jcheck = pat_jcheck_strings},
-    {"first_applicant", RT_TEXT, RF_READONLY | RF_FILTER | RF_SEARCH | RF_LIST | RF_INDEX, "第一申请人", "First applicant", 300},
+    {"first_applicant", RT_TEXT, RF_READONLY | RF_FILTER | RF_SEARCH | RF_LIST | RF_INDEX, "第一申请人",
+     "First applicant", 300},
     {"holders", RT_TEXT, RF_READONLY, "权利人名称", "Holder names", 5000},
     {"region_code", RT_TEXT, RF_READONLY | RF_FILTER | RF_LIST | RF_INDEX, "所在区划", "Region", 6},
     {"priorities", RT_JSON, 0, "优先权", "Priority claims", .jcheck = pat_jcheck_priorities},
     {"pct_app_no", RT_TEXT, RF_FILTER, "PCT 申请号", "PCT application number", 40},
     {"pct_pub_no", RT_TEXT, 0, "PCT 公布号", "PCT publication number", 40},
     {"pct_pub_date", RT_DATE, 0, "PCT 公布日", "PCT publication date"},
-    {"family", RT_JSON, 0, "同族专利", "Family members", .jcheck = pat_jcheck_family, .help_zh = "数组：[{country, number, granted}]", .help_en = "array of {country, number, granted}"},
-    {"awards", RT_JSON, 0, "获奖", "Awards", .jcheck = pat_jcheck_awards, .help_zh = "数组：[{kind, level, year}]；kind 为 china_patent_award 或 national_sci_award",
+    {"family", RT_JSON, 0, "同族专利", "Family members", .jcheck = pat_jcheck_family,
+     .help_zh = "数组：[{country, number, granted}]", .help_en = "array of {country, number, granted}"},
+    {"awards", RT_JSON, 0, "获奖", "Awards", .jcheck = pat_jcheck_awards,
+     .help_zh = "数组：[{kind, level, year}]；kind 为 china_patent_award 或 national_sci_award",
      .help_en = "array of {kind, level, year}; kind china_patent_award or national_sci_award"},
     {"source", RT_TEXT, RF_FILTER, "数据来源", "Source", 40},
     {"synthetic", RT_BOOL, RF_FILTER | RF_LIST, "合成数据", "Synthetic"},
     {NULL},
 };
 
-static int patent_template(const char *format, lang l, buf *out, err *e) { return tpl_write(TPL_PATENTS, format, l, out, e); }
-static int event_template(const char *format, lang l, buf *out, err *e) { return tpl_write(TPL_EVENTS, format, l, out, e); }
+static int patent_template(const char *format, lang l, buf *out, err *e)
+{
+    return tpl_write(TPL_PATENTS, format, l, out, e);
+}
+static int event_template(const char *format, lang l, buf *out, err *e)
+{
+    return tpl_write(TPL_EVENTS, format, l, out, e);
+}
 
 rec_type type_patent = {
-    .name = "patent", .path = "patents", .zh = "专利", .en = "Patent",
+    .name = "patent",
+    .path = "patents",
+    .zh = "专利",
+    .en = "Patent",
     .fields = patent_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -127,7 +143,8 @@ const rec_opt event_kinds[] = {
 static const rec_field event_fields[] = {
     {"patent", RT_REF, RF_REQUIRED | RF_KEY | RF_FILTER | RF_IMMUTABLE, "专利", "Patent", .ref = "patent"},
     {"date", RT_DATE, RF_REQUIRED | RF_KEY | RF_FILTER | RF_SORT | RF_LIST, "日期", "Date",
-     .help_zh = "生效日期（未缴年费终止以应缴日为准）", .help_en = "effective date (a fee lapse takes effect on the due date)"},
+     .help_zh = "生效日期（未缴年费终止以应缴日为准）",
+     .help_en = "effective date (a fee lapse takes effect on the due date)"},
     {"kind", RT_ENUM, RF_REQUIRED | RF_KEY | RF_FILTER | RF_LIST, "事件", "Event", 0, event_kinds},
     {"amount", RT_NUM, RF_LIST, "金额（元）", "Amount (CNY)", .min = 0, .max = 1e13},
     {"party", RT_TEXT, RF_KEY | RF_SEARCH | RF_LIST, "相关方", "Counterparty", 300,
@@ -139,7 +156,10 @@ static const rec_field event_fields[] = {
 };
 
 rec_type type_patent_event = {
-    .name = "patent_event", .path = "patent_events", .zh = "专利法律状态事件", .en = "Patent legal event",
+    .name = "patent_event",
+    .path = "patent_events",
+    .zh = "专利法律状态事件",
+    .en = "Patent legal event",
     .fields = event_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -148,22 +168,19 @@ rec_type type_patent_event = {
 };
 
 static const rec_opt tm_status[] = {
-    {"applied", "申请中", "Applied"},
-    {"registered", "已注册", "Registered"},
-    {"renewed", "已续展", "Renewed"},
-    {"expired", "已到期", "Expired"},
-    {"cancelled", "已注销/撤销", "Cancelled"},
-    {"invalidated", "已宣告无效", "Invalidated"},
-    {"refused", "已驳回", "Refused"},
-    {NULL, NULL, NULL},
+    {"applied", "申请中", "Applied"},          {"registered", "已注册", "Registered"},
+    {"renewed", "已续展", "Renewed"},          {"expired", "已到期", "Expired"},
+    {"cancelled", "已注销/撤销", "Cancelled"}, {"invalidated", "已宣告无效", "Invalidated"},
+    {"refused", "已驳回", "Refused"},          {NULL, NULL, NULL},
 };
 
 static const rec_field trademark_fields[] = {
-    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "注册号/申请号",
-     "Registration number", 40},
+    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST,
+     "注册号/申请号", "Registration number", 40},
     {"mark_text", RT_TEXT, RF_SEARCH | RF_SORT | RF_LIST, "商标文字", "Mark text", 300},
     {"image_ref", RT_TEXT, 0, "图样", "Image reference", 500},
-    {"nice_classes", RT_JSON, 0, "尼斯分类", "Nice classes", .help_zh = "整数数组，如 [9, 35]", .help_en = "array of integers, e.g. [9, 35]"},
+    {"nice_classes", RT_JSON, 0, "尼斯分类", "Nice classes", .help_zh = "整数数组，如 [9, 35]",
+     .help_en = "array of integers, e.g. [9, 35]"},
     {"goods", RT_TEXT, RF_MULTILINE, "商品/服务", "Goods and services", 5000},
     {"applicant", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_FILTER | RF_LIST, "申请人/注册人", "Applicant / holder", 300},
     {"applicant_address", RT_TEXT, 0, "申请人地址", "Applicant address", 500},
@@ -171,7 +188,8 @@ static const rec_field trademark_fields[] = {
     {"filing_date", RT_DATE, RF_FILTER | RF_SORT, "申请日", "Filing date"},
     {"reg_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "注册日", "Registration date"},
     {"expiry_date", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "专用权期限截止日", "Expiry date"},
-    {"madrid", RT_JSON, 0, "马德里指定国", "Madrid designations", .help_zh = "国家代码数组", .help_en = "array of country codes"},
+    {"madrid", RT_JSON, 0, "马德里指定国", "Madrid designations", .help_zh = "国家代码数组",
+     .help_en = "array of country codes"},
     {"status", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "状态", "Status", 0, tm_status},
     {"well_known", RT_BOOL, RF_FILTER, "驰名商标", "Well-known mark"},
     {"time_honoured", RT_BOOL, RF_FILTER, "老字号", "Time-honoured brand"},
@@ -186,7 +204,10 @@ static int trademark_after_write(rec_ctx *c, json_t *row, const json_t *old, err
 }
 
 rec_type type_trademark = {
-    .name = "trademark", .path = "trademarks", .zh = "商标", .en = "Trademark",
+    .name = "trademark",
+    .path = "trademarks",
+    .zh = "商标",
+    .en = "Trademark",
     .fields = trademark_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -201,7 +222,8 @@ static const rec_opt cr_kinds[] = {
 };
 
 static const rec_field copyright_fields[] = {
-    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "登记号", "Registration number", 60},
+    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_SORT | RF_LIST, "登记号",
+     "Registration number", 60},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "类别", "Kind", 0, cr_kinds},
     {"title", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "作品/软件名称", "Title", 500},
     {"category", RT_TEXT, RF_FILTER, "作品类别", "Category", 100},
@@ -216,7 +238,10 @@ static const rec_field copyright_fields[] = {
 };
 
 rec_type type_copyright = {
-    .name = "copyright", .path = "copyrights", .zh = "著作权登记", .en = "Copyright registration",
+    .name = "copyright",
+    .path = "copyrights",
+    .zh = "著作权登记",
+    .en = "Copyright registration",
     .fields = copyright_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -230,7 +255,8 @@ static const rec_opt gi_kinds[] = {
 };
 
 static const rec_field gi_fields[] = {
-    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_LIST, "公告号/注册号", "Number", 60},
+    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_LIST, "公告号/注册号",
+     "Number", 60},
     {"name", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "名称", "Name", 200},
     {"kind", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "类别", "Kind", 0, gi_kinds},
     {"product", RT_TEXT, 0, "产品类别", "Product category", 200},
@@ -242,7 +268,10 @@ static const rec_field gi_fields[] = {
 };
 
 rec_type type_geo_indication = {
-    .name = "geo_indication", .path = "geo_indications", .zh = "地理标志", .en = "Geographical indication",
+    .name = "geo_indication",
+    .path = "geo_indications",
+    .zh = "地理标志",
+    .en = "Geographical indication",
     .fields = gi_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -250,7 +279,8 @@ rec_type type_geo_indication = {
 };
 
 static const rec_field ic_fields[] = {
-    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_LIST, "登记号", "Registration number", 60},
+    {"reg_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_LIST, "登记号",
+     "Registration number", 60},
     {"name", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "布图设计名称", "Layout-design name", 300},
     {"holder", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_FILTER | RF_LIST, "权利人", "Holder", 300},
     {"holder_address", RT_TEXT, 0, "权利人地址", "Holder address", 500},
@@ -263,7 +293,10 @@ static const rec_field ic_fields[] = {
 };
 
 rec_type type_ic_layout = {
-    .name = "ic_layout", .path = "ic_layouts", .zh = "集成电路布图设计", .en = "IC layout design",
+    .name = "ic_layout",
+    .path = "ic_layouts",
+    .zh = "集成电路布图设计",
+    .en = "IC layout design",
     .fields = ic_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -271,7 +304,8 @@ rec_type type_ic_layout = {
 };
 
 static const rec_field pv_fields[] = {
-    {"right_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_LIST, "品种权号", "Right number", 60},
+    {"right_no", RT_TEXT, RF_REQUIRED | RF_UNIQUE | RF_KEY | RF_IMMUTABLE | RF_FILTER | RF_LIST, "品种权号",
+     "Right number", 60},
     {"name", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_SORT | RF_LIST, "品种名称", "Variety name", 200},
     {"species", RT_TEXT, RF_FILTER | RF_LIST, "属或者种", "Genus / species", 200},
     {"holder", RT_TEXT, RF_REQUIRED | RF_SEARCH | RF_FILTER | RF_LIST, "品种权人", "Holder", 300},
@@ -282,7 +316,10 @@ static const rec_field pv_fields[] = {
 };
 
 rec_type type_plant_variety = {
-    .name = "plant_variety", .path = "plant_varieties", .zh = "植物新品种", .en = "Plant variety",
+    .name = "plant_variety",
+    .path = "plant_varieties",
+    .zh = "植物新品种",
+    .en = "Plant variety",
     .fields = pv_fields,
     .read = {ALL, ALL, ALL, ALL, ALL, ALL},
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
@@ -302,14 +339,18 @@ static const rec_field secret_fields[] = {
     {"level", RT_ENUM, RF_REQUIRED | RF_FILTER | RF_LIST, "密级", "Level", 0, secret_levels},
     {"description", RT_TEXT, RF_MULTILINE, "内容概要", "Summary", 5000},
     {"measures", RT_TEXT, RF_MULTILINE, "保护措施", "Protection measures", 5000,
-     .help_zh = "保密协议、竞业限制、访问控制、标识等", .help_en = "confidentiality agreements, non-compete, access control, marking..."},
+     .help_zh = "保密协议、竞业限制、访问控制、标识等",
+     .help_en = "confidentiality agreements, non-compete, access control, marking..."},
     {"since", RT_DATE, RF_FILTER | RF_SORT | RF_LIST, "采取保护措施日期", "Protected since"},
     {NULL},
 };
 
 /* Private to the owning organisation: every role sees only its own rows. */
 rec_type type_trade_secret = {
-    .name = "trade_secret", .path = "trade_secrets", .zh = "商业秘密保护", .en = "Trade-secret protection",
+    .name = "trade_secret",
+    .path = "trade_secrets",
+    .zh = "商业秘密保护",
+    .en = "Trade-secret protection",
     .fields = secret_fields,
     .read = {OWN, OWN, OWN, OWN, OWN, NONE},
     .write = {OWN, OWN, OWN, OWN, OWN, NONE},

@@ -7,8 +7,8 @@
 
 #include "../records/rec.h"
 
-extern rec_type type_patent, type_patent_event, type_trademark, type_copyright, type_geo_indication,
-    type_ic_layout, type_plant_variety, type_trade_secret;
+extern rec_type type_patent, type_patent_event, type_trademark, type_copyright, type_geo_indication, type_ic_layout,
+    type_plant_variety, type_trade_secret;
 extern const rec_opt patent_kinds[], event_kinds[];
 
 /* Hooks of the patent type: validate the structured JSON fields (IPC list,
@@ -33,19 +33,19 @@ int patent_create_tables(store *db, err *e);
 /* ---- legal status ---- */
 
 typedef enum {
-    PAT_NOT_GRANTED,  /* no grant on or before the date */
+    PAT_NOT_GRANTED, /* no grant on or before the date */
     PAT_IN_FORCE,
-    PAT_TERM_ENDED,   /* the statutory term ran out */
-    PAT_LAPSED,       /* annual fees unpaid */
+    PAT_TERM_ENDED, /* the statutory term ran out */
+    PAT_LAPSED,     /* annual fees unpaid */
     PAT_INVALIDATED,
     PAT_SURRENDERED,
-    PAT_EXPIRED,      /* an expiry event */
+    PAT_EXPIRED, /* an expiry event */
 } pat_state;
 
 typedef struct pat_status {
     pat_state state;
-    long since;        /* day number the state began (grant, lapse...) or -1 */
-    long term_end;     /* first day after the statutory term, or -1 */
+    long since;          /* day number the state began (grant, lapse...) or -1 */
+    long term_end;       /* first day after the statutory term, or -1 */
     int64_t cause_event; /* id of the event that set the state, or 0 */
 } pat_status;
 

@@ -15,6 +15,7 @@
 #include "../version.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -123,7 +124,22 @@ static void h_health(http_req *r)
                                      "database", store_kind_of(r->db) == STORE_PG ? "postgresql" : "sqlite"));
 }
 
-static void h_openapi(http_req *r) { http_send_json(r, 200, api_openapi()); }
+/* The description depends only on the route table and the record types, fixed
+ * for the life of the process: built and serialised once, not per request. */
+static char *openapi_text;
+static void openapi_build(void)
+{
+    json_t *d = api_openapi();
+    openapi_text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+}
+
+static void h_openapi(http_req *r)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, openapi_build);
+    http_send_bytes(r, 200, "application/json; charset=utf-8", openapi_text, strlen(openapi_text), NULL);
+}
 
 static void h_meta_types(http_req *r)
 {
@@ -137,6 +153,7 @@ static void h_meta_types(http_req *r)
 
 static const rec_type *type_param(http_req *r, const char *name)
 {
+    if (!name) return NULL;
     const rec_type *t = rec_find(name);
     if (!t || (t->flags & REC_INTERNAL) || strcmp(t->path, name)) return NULL;
     return t;
@@ -213,7 +230,7 @@ static int expected_version(http_req *r, json_t *body, int64_t *v)
         if (*p == 'v') p++;
         char *end;
         long long n = strtoll(p, &end, 10);
-        if (end == p || n < 1) {
+        if (end == p || n < 1 || (*end && *end != '"')) {
             send_err(r, 400, "precondition.malformed", "If-Match 应为 ETag，例如 \"v3\"", "If-Match must be an ETag such as \"v3\"");
             return -1;
         }
@@ -417,9 +434,8 @@ static void h_rec_import(http_req *r)
         return;
     }
     const char *fname = http_arg(r, "filename") ? http_arg(r, "filename") : "upload";
-    /* only the base name, for messages */
-    const char *slash = strrchr(fname, '/');
-    if (slash) fname = slash + 1;
+    for (const char *c = fname; *c; c++) /* only the base name, for messages: / and \\ both separate */
+        if (*c == '/' || *c == '\\') fname = c + 1;
     err e = ERR_INIT;
     json_t *report = NULL;
     if (imp_run(r->db, &r->actor, fname, NULL, r->body.s ? r->body.s : "", r->body.len, http_arg(r, "format"), t->path, NULL,
@@ -503,6 +519,43 @@ const http_route api_routes[] = {
      NULL, NULL},
     {"GET", "/api/v1/imports/{id}", h_import_get, AUTH_USER, "import", "导入任务状态与进度", "Import job status and progress", NULL, NULL},
     {"GET", "/api/v1/imports/{id}/errors", h_import_errors, AUTH_USER, "import", "导入错误报告（CSV）", "Import error report (CSV)", NULL, NULL},
+    {"GET", "/api/v1/plans/{id}/progress", h_plan_progress, AUTH_USER, "plan",
+     "各目标进展：当前值、完成进度、到期预测与状态（参数 date，默认今天；format=json/xlsx/pdf）",
+     "Progress of every target: current value, percent, projection to the deadline, status (date defaults to today; format=json/xlsx/pdf)",
+     NULL, NULL},
+    {"GET", "/api/v1/plans/{id}/assessment", h_plan_assessment, AUTH_USER, "plan",
+     "年度考核：各部门评分与排名（参数 year；format=json/xlsx/pdf）", "Annual assessment: score sheet and rank per department (year; format=json/xlsx/pdf)",
+     NULL, NULL},
+    {"GET", "/api/v1/plans/{id}/overdue", h_plan_overdue, AUTH_USER, "plan",
+     "逾期未报送的进展报告（参数 date、dept、limit、offset）", "Progress reports overdue (date, dept, limit, offset)", NULL, NULL},
+    {"GET", "/api/v1/plans/{id}/document", h_plan_document, AUTH_USER, "plan", "导出方案文件（JSON，可用于导入）",
+     "The plan as a document (JSON, loadable)", NULL, NULL},
+    {"POST", "/api/v1/plans/load", h_plan_load, AUTH_USER, "plan", "导入方案文件（方案、目标、里程碑、任务、权重；按键匹配，可重复导入）",
+     "Load a plan document (plan, targets, milestones, tasks, weights; rows matched by key, re-loading changes nothing)", NULL, NULL},
+    {"POST", "/api/v1/task_reports/{id}/attachments", h_report_attach, AUTH_USER, "plan",
+     "上传进展报告附件（请求体为文件内容；参数 filename；需 If-Match 或 version）",
+     "Attach a file to a progress report (the body is the file; filename; needs If-Match or version)", NULL, NULL},
+    {"GET", "/api/v1/task_reports/{id}/attachments/{sha256}", h_report_attachment, AUTH_USER, "plan", "下载进展报告附件",
+     "Download an attachment of a progress report", NULL, NULL},
+    {"DELETE", "/api/v1/task_reports/{id}/attachments/{sha256}", h_report_detach, AUTH_USER, "plan",
+     "删除进展报告附件（需 If-Match 或 version）", "Remove an attachment from a progress report (needs If-Match or version)", NULL, NULL},
+    {"GET", "/api/v1/indicators", h_ind_list, AUTH_NONE, "indicators",
+     "某地区某日的全部指标（参数 region、date，默认今天；location_basis、maintenance_from、pledge_threshold_cny）",
+     "Every indicator of a region on a day (region, date defaults to today; location_basis, maintenance_from, pledge_threshold_cny)",
+     NULL, NULL},
+    {"GET", "/api/v1/indicators/index", h_ind_index_get, AUTH_NONE, "indicators", "指标索引的状态（重建时间、是否过期）",
+     "State of the indicator index (when built, whether stale)", NULL, NULL},
+    {"POST", "/api/v1/indicators/index", h_ind_index_build, AUTH_ADMIN, "indicators", "由登记簿重建指标索引",
+     "Rebuild the indicator index from the registry", NULL, NULL},
+    {"GET", "/api/v1/indicators/{indicator}", h_ind_get, AUTH_NONE, "indicators",
+     "一个指标的值（参数 region、date、location_basis、maintenance_from、pledge_threshold_cny）",
+     "One indicator's value (region, date, location_basis, maintenance_from, pledge_threshold_cny)", NULL, NULL},
+    {"GET", "/api/v1/indicators/{indicator}/series", h_ind_series, AUTH_NONE, "indicators",
+     "指标的时间序列（参数 region、from、to、step=month|year 及指标参数）",
+     "An indicator's time series (region, from, to, step=month|year and the indicator parameters)", NULL, NULL},
+    {"GET", "/api/v1/indicators/{indicator}/records", h_ind_records, AUTH_NONE, "indicators",
+     "指标所依据的记录（参数 region、date、cursor、limit；format=csv|xlsx 导出全部）",
+     "The records behind an indicator (region, date, cursor, limit; format=csv|xlsx exports them all)", NULL, NULL},
     {"GET", "/api/v1/{type}/export", h_rec_export, AUTH_NONE, "records", "导出为 CSV 或 XLSX（与列表相同的筛选）",
      "Export as CSV or XLSX (same filters as the list)", NULL, NULL},
     {"GET", "/api/v1/{type}/template", h_rec_template, AUTH_USER, "records", "下载导入模板（中文表头）", "Download the import template (Chinese headers)", NULL, NULL},
@@ -544,7 +597,7 @@ static int match(http_req *r, const char *pattern, const char *url, const char *
 void api_dispatch(http_req *r)
 {
     buf allow = BUF_INIT;
-    const char *params[4];
+    const char *params[4] = {0};
     for (const http_route *rt = api_routes; rt->method; rt++) {
         if (!match(r, rt->pattern, r->url, params)) continue;
         /* a {type} route only matches a real record type */
@@ -715,9 +768,17 @@ json_t *api_openapi(void)
         }
         char *lower = xstrdup(rt->method);
         for (char *c = lower; *c; c++) *c = (char)(*c - 'A' + 'a');
-        json_t *params = strstr(rt->pattern, "{type}")
-                             ? json_pack("[{s:s,s:s,s:b,s:{s:s}}]", "name", "type", "in", "path", "required", 1, "schema", "type", "string")
-                             : NULL;
+        /* every {name} of the pattern is a path parameter ({id}: an integer) */
+        json_t *params = NULL;
+        for (const char *b = strchr(rt->pattern, '{'); b; b = strchr(b + 1, '{')) {
+            const char *end = strchr(b, '}');
+            if (!end) break;
+            char pname[32];
+            snprintf(pname, sizeof pname, "%.*s", (int)(end - b - 1), b + 1);
+            if (!params) params = json_array();
+            json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:{s:s}}", "name", pname, "in", "path", "required", 1, "schema",
+                                                    "type", strcmp(pname, "id") ? "string" : "integer"));
+        }
         json_t *o = op(rt, NULL, params);
         if (rt->request_schema)
             json_object_set_new(o, "requestBody", json_pack("{s:b,s:{s:{s:o}}}", "required", 1, "content", "application/json", "schema", ref(rt->request_schema)));

@@ -50,6 +50,7 @@ typedef struct http_req {
     acct_user user;
     int authed;            /* 1 when user is set */
     int bad_session;       /* a session cookie was sent but is not valid */
+    int bad_encoding;      /* the URL, method or a query value is not valid UTF-8 (or held %00) */
     char *session_token;   /* from the cookie, when authed by it */
     rec_actor actor;       /* the user's, or the public */
     int status;            /* for the access log */
@@ -105,6 +106,24 @@ void h_import_get(http_req *r);
 void h_import_errors(http_req *r);
 /* Waits (at most grace seconds) for running import jobs to finish. */
 void jobs_wait(int grace);
+/* Indicators (api_stats.c): values, one indicator, series, records,
+ * index state and rebuild. */
+void h_ind_list(http_req *r);
+void h_ind_get(http_req *r);
+void h_ind_series(http_req *r);
+void h_ind_records(http_req *r);
+void h_ind_index_get(http_req *r);
+void h_ind_index_build(http_req *r);
+/* The plan: progress, assessment, overdue reports, plan documents, report
+ * attachments (api_plan.c). */
+void h_plan_progress(http_req *r);
+void h_plan_assessment(http_req *r);
+void h_plan_overdue(http_req *r);
+void h_plan_document(http_req *r);
+void h_plan_load(http_req *r);
+void h_report_attach(http_req *r);
+void h_report_detach(http_req *r);
+void h_report_attachment(http_req *r);
 /* Serves a static file from cfg->web_root. */
 void static_serve(http_req *r);
 

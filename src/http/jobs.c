@@ -13,6 +13,7 @@
 
 #include "../base/log.h"
 #include "../base/util.h"
+#include "../domain/indicators.h"
 #include "../domain/ingest.h"
 #include "../import/importer.h"
 
@@ -101,6 +102,11 @@ static void *run(void *arg)
         rec_actor a = {j->user_id, j->user, j->role, j->dept};
         imp_progress p = {on_progress, j};
         int rc = imp_run(db, &a, j->name, NULL, j->data, j->n, j->format, j->type, &p, &report, &e);
+        if (rc == 0) { /* the indicator figures follow the registry before the job is reported done */
+            err ie = ERR_INIT;
+            if (ind_index_refresh(db, NULL, &ie)) log_error("import job %lld: indicator index: %s", (long long)j->id, err_msg(&ie, LANG_EN));
+            err_clear(&ie);
+        }
         finish(db, j, rc == 0 ? "succeeded" : e.status == 422 ? "rejected" : "failed", report, rc ? &e : NULL);
         log_info("import job %lld (%s): %s", (long long)j->id, j->name, rc == 0 ? "imported" : err_msg(&e, LANG_EN));
     }
@@ -132,8 +138,8 @@ void jobs_wait(int grace)
 void h_import_start(http_req *r)
 {
     const char *fname = http_arg(r, "filename") ? http_arg(r, "filename") : "upload";
-    const char *slash = strrchr(fname, '/');
-    if (slash) fname = slash + 1;
+    for (const char *c = fname; *c; c++) /* only the base name: / and \\ both separate */
+        if (*c == '/' || *c == '\\') fname = c + 1;
     err e = ERR_INIT;
     if (!r->body.len) {
         err_set(&e, 400, "request.empty_body", "请上传文件内容（请求体为空）", "Upload the file as the request body (it is empty)");

@@ -8,6 +8,7 @@
 #include "../base/util.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <microhttpd.h>
@@ -174,11 +175,18 @@ json_t *http_body_json(http_req *r)
     json_t *j = json_loadb(r->body.s, r->body.len, JSON_REJECT_DUPLICATES, &je);
     if (!j || !json_is_object(j)) {
         err e = ERR_INIT;
-        if (!j)
+        if (!j) {
+            /* jansson's text may quote the input up to a byte it refused,
+             * cut inside a character: keep its longest valid UTF-8 prefix,
+             * or the problem+json would lose its messages (json_string()
+             * refuses invalid UTF-8) */
+            size_t tl = strnlen(je.text, sizeof je.text - 1);
+            while (tl && !util_utf8_valid(je.text, tl)) tl--;
+            je.text[tl] = '\0';
             err_set(&e, 400, "request.malformed_json", "JSON 格式错误（第 %d 行第 %d 列，字节 %d）：%s",
                     "Malformed JSON at line %d, column %d (byte %d): %s", je.line, je.column, je.position, je.text,
                     je.line, je.column, je.position, je.text);
-        else
+        } else
             err_set(&e, 400, "request.not_object", "请求体应为 JSON 对象", "The request body must be a JSON object");
         if (!j) err_at(&e, NULL, je.line, je.column, NULL);
         http_send_error(r, &e);
@@ -235,8 +243,56 @@ static enum MHD_Result arg_it(void *cls, enum MHD_ValueKind kind, const char *ke
 {
     (void)kind;
     http_req *r = cls;
-    if (key && value) json_object_set_new(r->args, key, json_string(util_utf8_valid(value, strlen(value)) ? value : ""));
+    if (!key || !util_utf8_valid(key, strlen(key)) || (value && !util_utf8_valid(value, strlen(value)))) {
+        r->bad_encoding = 1;
+        return MHD_YES;
+    }
+    if (value) json_object_set_new(r->args, key, json_string(value));
     return MHD_YES;
+}
+
+/* Percent-decoding for libmicrohttpd (URL path and query): like the
+ * standard one, except that %00 becomes the byte 0xFF, which no valid
+ * UTF-8 holds, so that the request is refused as badly encoded instead of
+ * being cut short at a NUL. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        int hi, lo;
+        if (*p == '%' && (hi = isxdigit((unsigned char)p[1]) ? p[1] : 0) && (lo = isxdigit((unsigned char)p[2]) ? p[2] : 0)) {
+            unsigned v = (unsigned)((hi <= '9' ? hi - '0' : (hi | 32) - 'a' + 10) * 16 + (lo <= '9' ? lo - '0' : (lo | 32) - 'a' + 10));
+            *w++ = v ? (char)v : (char)0xFF;
+            p += 2;
+        } else
+            *w++ = *p;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
+/* A copy of s in the request's pool where bytes that are not valid UTF-8
+ * are written as %XX, so that messages quoting it stay valid JSON text. */
+static char *printable(pool *pl, const char *s, int *bad)
+{
+    buf b = BUF_INIT;
+    const char *p = s, *end = s + strlen(s);
+    while (p < end) {
+        const char *q = p;
+        if (util_utf8_next(&q, end) < 0) {
+            buf_printf(&b, "%%%02X", (unsigned char)*p);
+            *bad = 1;
+            p++;
+        } else {
+            buf_add(&b, p, (size_t)(q - p));
+            p = q;
+        }
+    }
+    char *out = pool_strdup(pl, buf_cstr(&b));
+    buf_free(&b);
+    return out;
 }
 
 static void dispatch(http_req *r)
@@ -245,6 +301,13 @@ static void dispatch(http_req *r)
     collect_args(r);
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, arg_it, r);
     r->lang = pick_lang(r);
+    if (r->bad_encoding) {
+        err_set(&e, 400, "request.encoding", "请求地址或查询参数不是有效的 UTF-8 文本（或含有 %%00）",
+                "The request URL or a query parameter is not valid UTF-8 text (or holds %%00)");
+        http_send_error(r, &e);
+        err_clear(&e);
+        return;
+    }
     if (r->too_large) {
         char lim[32];
         snprintf(lim, sizeof lim, "%zu", r->cfg->max_body);
@@ -282,8 +345,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->cfg = s->cfg;
         r->conn = conn;
         r->pool = pool_new();
-        r->method = pool_strdup(r->pool, method);
-        r->url = pool_strdup(r->pool, url);
+        r->method = printable(r->pool, method, &r->bad_encoding);
+        r->url = printable(r->pool, url, &r->bad_encoding);
         r->t0 = util_now();
         __atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
         const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
@@ -363,8 +426,13 @@ int server_start(const http_config *cfg, server **out, int *port, err *e)
     if (!colon)
         return err_set(e, 400, "config.listen", "监听地址格式应为 主机:端口，而不是“%s”", "The listen address must be host:port, not \"%s\"",
                        cfg->listen, cfg->listen);
+    /* the port: digits only, 0 (any free port) to 65535 (atoi took "8o80" for 8 and wrapped 70000) */
+    char *pend;
+    long p = strtol(colon + 1, &pend, 10);
+    if (pend == colon + 1 || *pend || p < 0 || p > 65535 || !isdigit((unsigned char)colon[1]))
+        return err_set(e, 400, "config.listen", "监听端口应为 0 到 65535 的数字，而不是“%s”",
+                       "The listen port must be a number from 0 to 65535, not \"%s\"", colon + 1, colon + 1);
     char *host = xstrndup(cfg->listen, (size_t)(colon - cfg->listen));
-    int p = atoi(colon + 1);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
@@ -385,7 +453,8 @@ int server_start(const http_config *cfg, server **out, int *port, err *e)
     s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                             (size_t)64 * 1024, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!s->d) {
         store_pool_free(s->pool);

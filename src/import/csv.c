@@ -18,42 +18,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK ((size_t)64 * 1024)        /* bytes read from a file at once */
-#define DETECT_MAX ((size_t)4096)        /* non-ASCII bytes examined to detect */
-#define OUT_CAP ((size_t)128 * 1024)     /* iconv output buffer */
-#define MAX_RECORD ((size_t)16 << 20)    /* bytes in one record */
-#define MAX_FIELDS ((size_t)16384)       /* fields in one record (as XLSX) */
+#define CHUNK ((size_t)64 * 1024)     /* bytes read from a file at once */
+#define DETECT_MAX ((size_t)4096)     /* non-ASCII bytes examined to detect */
+#define OUT_CAP ((size_t)128 * 1024)  /* iconv output buffer */
+#define MAX_RECORD ((size_t)16 << 20) /* bytes in one record */
+#define MAX_FIELDS ((size_t)16384)    /* fields in one record (as XLSX) */
 
 enum enc { ENC_UNKNOWN, ENC_UTF8, ENC_GB18030, ENC_LATIN1 };
 enum state { S_START, S_UNQUOTED, S_QUOTED, S_QUOTE_SEEN };
 
 struct csv_reader {
-    char *name;               /* for error messages */
-    char *path;               /* file input: the path (to scan it whole) */
-    FILE *fp;                 /* NULL for memory input */
-    unsigned char *rawbuf;    /* file input: the chunk buffer */
+    char *name;            /* for error messages */
+    char *path;            /* file input: the path (to scan it whole) */
+    FILE *fp;              /* NULL for memory input */
+    unsigned char *rawbuf; /* file input: the chunk buffer */
     size_t rawcap;
     const unsigned char *raw; /* rawbuf, or the caller's memory */
     size_t rpos, rlen;        /* unread input is raw[rpos..rlen) */
     int eof;                  /* nothing is left beyond rlen */
     enum enc enc;
-    iconv_t cd;               /* GB18030 -> UTF-8, or (iconv_t)-1 */
-    char *out;                /* iconv output buffer (OUT_CAP bytes) */
-    const char *v;            /* decoded UTF-8 for the parser: v[vpos..vlen) */
+    iconv_t cd;    /* GB18030 -> UTF-8, or (iconv_t)-1 */
+    char *out;     /* iconv output buffer (OUT_CAP bytes) */
+    const char *v; /* decoded UTF-8 for the parser: v[vpos..vlen) */
     size_t vlen, vpos;
-    int bad;                  /* an invalid sequence follows the view */
-    long line;                /* physical line of the next decoded byte */
-    int prev_cr;              /* the last byte was CR (CRLF counts once) */
-    int skip_lf;              /* a record ended at CR: drop a following LF */
-    long row;                 /* where the last returned record starts */
-    buf rec;                  /* fields of the current record, NUL-separated */
-    size_t *starts;           /* offset of each field in rec */
+    int bad;        /* an invalid sequence follows the view */
+    long line;      /* physical line of the next decoded byte */
+    int prev_cr;    /* the last byte was CR (CRLF counts once) */
+    int skip_lf;    /* a record ended at CR: drop a following LF */
+    long row;       /* where the last returned record starts */
+    buf rec;        /* fields of the current record, NUL-separated */
+    size_t *starts; /* offset of each field in rec */
     size_t nstarts, capstarts;
     char **cells;
     size_t capcells;
     int done;
     int failed;
-    err saved;                /* the sticky error */
+    err saved; /* the sticky error */
 };
 
 static const char *base_name(const char *path)
@@ -100,8 +100,8 @@ static int read_more(csv_reader *r)
     if (n == 0) {
         if (ferror(r->fp)) {
             int en = errno;
-            err_set(&r->saved, 500, "import.io", "读取文件 %s 失败：%s",
-                    "Cannot read the file %s: %s", r->name, strerror(en));
+            err_set(&r->saved, 500, "import.io", "读取文件 %s 失败：%s", "Cannot read the file %s: %s", r->name,
+                    strerror(en));
             return fail_at(r, 0, 0);
         }
         r->eof = 1;
@@ -125,8 +125,7 @@ static size_t utf8_prefix(const unsigned char *p, size_t n, int *incomplete)
         }
         size_t len;
         unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2;
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
         else if (c >= 0xE0 && c <= 0xEF)
             len = 3;
         else if (c >= 0xF0 && c <= 0xF4)
@@ -134,9 +133,12 @@ static size_t utf8_prefix(const unsigned char *p, size_t n, int *incomplete)
         else
             return i;
         if (c == 0xE0) lo = 0xA0;
-        else if (c == 0xED) hi = 0x9F;
-        else if (c == 0xF0) lo = 0x90;
-        else if (c == 0xF4) hi = 0x8F;
+        else if (c == 0xED)
+            hi = 0x9F;
+        else if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
         for (size_t k = 1; k < len; k++) {
             if (i + k >= n) {
                 *incomplete = 1;
@@ -166,8 +168,10 @@ static int gb_scan(const unsigned char *p, size_t n, int *st, int *pos4)
             *pos4 = 0;
         } else if (*pos4 == 0) { /* second byte */
             if ((b >= 0x40 && b <= 0x7E) || (b >= 0x80 && b <= 0xFE)) *st = 0;
-            else if (b >= 0x30 && b <= 0x39) *pos4 = 2;
-            else return 0;
+            else if (b >= 0x30 && b <= 0x39)
+                *pos4 = 2;
+            else
+                return 0;
         } else if (*pos4 == 2) { /* third byte of four */
             if (b < 0x81 || b > 0xFE) return 0;
             *pos4 = 3;
@@ -216,8 +220,8 @@ static int use_gb18030(csv_reader *r)
     r->cd = iconv_open("UTF-8", "GB18030");
     if (r->cd == (iconv_t)-1) {
         int en = errno;
-        err_set(&r->saved, 500, "import.encoding", "无法启用 GB18030 解码：%s",
-                "Cannot set up GB18030 decoding: %s", strerror(en));
+        err_set(&r->saved, 500, "import.encoding", "无法启用 GB18030 解码：%s", "Cannot set up GB18030 decoding: %s",
+                strerror(en));
         return fail_at(r, 0, 0);
     }
     r->out = xmalloc(OUT_CAP);
@@ -300,8 +304,7 @@ static int dec_fill(csv_reader *r)
                 r->rpos += n;
                 return 1;
             }
-            if (!p[0])
-                r->bad = 1;
+            if (!p[0]) r->bad = 1;
             else if (detect(r, 0) < 0)
                 return -1;
             continue;
@@ -334,8 +337,7 @@ static int dec_fill(csv_reader *r)
             made = (size_t)(nul - r->out);
             r->bad = 1;
         }
-        if (er == EILSEQ || (er == EINVAL && r->eof) || (er && er != EINVAL && er != E2BIG))
-            r->bad = 1;
+        if (er == EILSEQ || (er == EINVAL && r->eof) || (er && er != EINVAL && er != E2BIG)) r->bad = 1;
         if (made) {
             set_view(r, r->out, made);
             return 1;
@@ -368,8 +370,7 @@ static int check_size(csv_reader *r, long row)
 {
     if (r->rec.len <= MAX_RECORD) return 0;
     long col = (long)r->nstarts + 1;
-    return syntax_error(r, row, col,
-                        "第 %ld 行第 %ld 列：记录超过 16 MiB，可能有引号未闭合",
+    return syntax_error(r, row, col, "第 %ld 行第 %ld 列：记录超过 16 MiB，可能有引号未闭合",
                         "Row %ld, column %ld: record longer than 16 MiB, maybe an "
                         "unterminated quote");
 }
@@ -410,15 +411,13 @@ static int read_record(csv_reader *r, long *row, int *nonempty)
                 long erow = in_rec ? *row : r->line;
                 long ecol = in_rec ? (long)r->nstarts + 1 : 1;
                 const char *enc = r->enc == ENC_GB18030 ? "GB18030" : "UTF-8";
-                err_set(&r->saved, 422, "import.encoding",
-                        "第 %ld 行第 %ld 列：不是有效的 %s 编码（含无效字节序列）",
+                err_set(&r->saved, 422, "import.encoding", "第 %ld 行第 %ld 列：不是有效的 %s 编码（含无效字节序列）",
                         "Row %ld, column %ld: invalid %s byte sequence", erow, ecol, enc);
                 return fail_at(r, erow, ecol);
             }
             r->done = 1;
             if (st == S_QUOTED)
-                return syntax_error(r, *row, (long)r->nstarts + 1,
-                                    "第 %ld 行第 %ld 列：引号未闭合",
+                return syntax_error(r, *row, (long)r->nstarts + 1, "第 %ld 行第 %ld 列：引号未闭合",
                                     "Row %ld, column %ld: unterminated quote");
             if (!in_rec) return 0;
             return end_field(r, &fstart, *row) < 0 ? -1 : 1;
@@ -443,8 +442,7 @@ static int read_record(csv_reader *r, long *row, int *nonempty)
         case S_UNQUOTED:
             if (c == '"') {
                 if (st == S_UNQUOTED)
-                    return syntax_error(r, *row, (long)r->nstarts + 1,
-                                        "第 %ld 行第 %ld 列：未加引号的字段中出现引号",
+                    return syntax_error(r, *row, (long)r->nstarts + 1, "第 %ld 行第 %ld 列：未加引号的字段中出现引号",
                                         "Row %ld, column %ld: quote inside an unquoted field");
                 step(r, c);
                 st = S_QUOTED;
@@ -506,8 +504,7 @@ static int read_record(csv_reader *r, long *row, int *nonempty)
                 r->skip_lf = c == '\r';
                 return 1;
             }
-            return syntax_error(r, *row, (long)r->nstarts + 1,
-                                "第 %ld 行第 %ld 列：右引号后出现多余字符",
+            return syntax_error(r, *row, (long)r->nstarts + 1, "第 %ld 行第 %ld 列：右引号后出现多余字符",
                                 "Row %ld, column %ld: unexpected character after a "
                                 "closing quote");
         }
@@ -571,8 +568,8 @@ int csv_open_file(const char *path, csv_reader **out, err *e)
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         int en = errno;
-        err_set(e, 500, "import.io", "无法打开文件 %s：%s", "Cannot open the file %s: %s",
-                base_name(path), strerror(en));
+        err_set(e, 500, "import.io", "无法打开文件 %s：%s", "Cannot open the file %s: %s", base_name(path),
+                strerror(en));
         return err_at(e, base_name(path), 0, 0, NULL);
     }
     csv_reader *r = reader_new(base_name(path));
@@ -616,7 +613,13 @@ void csv_close(csv_reader *r)
 long long csv_bytes_read(const csv_reader *r)
 {
     if (!r) return 0;
-    if (!r->fp) return (long long)r->rpos;
+    /* rpos runs ahead of the parser by the part of the current view not yet
+     * parsed; when the view lies in the input itself (UTF-8) that part is
+     * exact, after a conversion it is an estimate */
+    long long ahead = (long long)(r->vlen - r->vpos);
+    long long in_buf = (long long)r->rpos - ahead;
+    if (in_buf < 0) in_buf = 0;
+    if (!r->fp) return in_buf;
     long pos = ftell(r->fp);
-    return pos < 0 ? 0 : (long long)pos - (long long)(r->rlen - r->rpos);
+    return pos < 0 ? 0 : (long long)pos - (long long)(r->rlen - r->rpos) - ahead;
 }

@@ -153,6 +153,19 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
         return rc;
     }
 
+    /* documents become patents or legal events: the role must be allowed to write them */
+    {
+        const rec_type *target = rec_find(!strcmp(fmt, "events") ? "patent_event" : "patent");
+        if (target && rec_can_write(target, a->role) == SCOPE_NONE) {
+            tab_close(r);
+            char *zh = xasprintf("无权限：%s角色不能导入“%s”", rec_role_label(a->role, LANG_ZH), target->zh);
+            char *en = xasprintf("Forbidden: the %s role may not import %s", rec_role_label(a->role, LANG_EN), target->en);
+            err_setm(e, 403, "auth.forbidden", zh, en);
+            free(zh);
+            free(en);
+            return -1;
+        }
+    }
     ingest_ctx c;
     ingest_init(&c, db, a, name);
     int rc = -1;

@@ -37,22 +37,14 @@ enum col {
 
 /* Header names per column; alternatives after the first. */
 static const char *const col_names[C_COUNT][3] = {
-    [C_JURIS] = {"Jurisdiction"},
-    [C_KIND] = {"Kind"},
-    [C_PUBNO] = {"Publication Number"},
-    [C_APPNO] = {"Application Number"},
-    [C_APPDATE] = {"Application Date"},
-    [C_TITLE] = {"Title"},
-    [C_PUBDATE] = {"Publication Date"},
-    [C_PRIO] = {"Priority Numbers"},
-    [C_APPLICANTS] = {"Applicants"},
-    [C_INVENTORS] = {"Inventors"},
-    [C_TYPE] = {"Type", "Document Type"},
-    [C_FAMILY] = {"Simple Family Size"},
-    [C_CPC] = {"CPC Classifications"},
-    [C_IPCR] = {"IPCR Classifications", "IPC Classifications"},
-    [C_ABSTRACT] = {"Abstract"},
-    [C_LENSID] = {"Lens ID"},
+    [C_JURIS] = {"Jurisdiction"},         [C_KIND] = {"Kind"},
+    [C_PUBNO] = {"Publication Number"},   [C_APPNO] = {"Application Number"},
+    [C_APPDATE] = {"Application Date"},   [C_TITLE] = {"Title"},
+    [C_PUBDATE] = {"Publication Date"},   [C_PRIO] = {"Priority Numbers"},
+    [C_APPLICANTS] = {"Applicants"},      [C_INVENTORS] = {"Inventors"},
+    [C_TYPE] = {"Type", "Document Type"}, [C_FAMILY] = {"Simple Family Size"},
+    [C_CPC] = {"CPC Classifications"},    [C_IPCR] = {"IPCR Classifications", "IPC Classifications"},
+    [C_ABSTRACT] = {"Abstract"},          [C_LENSID] = {"Lens ID"},
 };
 
 struct lens_reader {
@@ -142,8 +134,7 @@ static size_t tokens(char *s, char **tok, size_t max)
 {
     size_t n = 0;
     char *save = NULL;
-    for (char *t = strtok_r(s, " \t", &save); t && n < max; t = strtok_r(NULL, " \t", &save))
-        tok[n++] = t;
+    for (char *t = strtok_r(s, " \t", &save); t && n < max; t = strtok_r(NULL, " \t", &save)) tok[n++] = t;
     return n;
 }
 
@@ -165,8 +156,7 @@ static int is_kind(const char *s)
 static void add_alnum(buf *b, const char *s)
 {
     for (; *s; s++)
-        if ((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
-            buf_putc(b, *s);
+        if ((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')) buf_putc(b, *s);
 }
 
 /* Parses a Lens date M/D/YY or M/D/YYYY into iso[11].  Two-digit years
@@ -201,29 +191,26 @@ static int lens_date(const char *s, char iso[11])
 }
 
 /* Row error helpers: each fills e, sets file/row/column/field, returns -1. */
-static int bad_date(const lens_reader *l, err *e, long row, enum col c, const char *key,
-                    const char *v)
+static int bad_date(const lens_reader *l, err *e, long row, enum col c, const char *key, const char *v)
 {
     buf q = BUF_INIT;
     quote(&q, v);
-    err_set(e, STATUS_INVALID, "validation.date",
-            "第 %ld 行“%s”列的日期 '%s' 无效：应为 月/日/年（如 9/24/14）",
-            "Row %ld, column \"%s\": invalid date '%s', expected M/D/YY (e.g. 9/24/14)", row,
-            col_names[c][0], buf_cstr(&q));
+    err_set(e, STATUS_INVALID, "validation.date", "第 %ld 行“%s”列的日期 '%s' 无效：应为 月/日/年（如 9/24/14）",
+            "Row %ld, column \"%s\": invalid date '%s', expected M/D/YY (e.g. 9/24/14)", row, col_names[c][0],
+            buf_cstr(&q));
     buf_free(&q);
     return err_at(e, l->name, row, colno(l, c), key);
 }
 
 /* Sets key from the date cell of column c; an empty cell is unknown. */
-static int set_date(const lens_reader *l, json_t *doc, const char *key, char **cells,
-                    size_t n, long row, enum col c, err *e)
+static int set_date(const lens_reader *l, json_t *doc, const char *key, char **cells, size_t n, long row, enum col c,
+                    err *e)
 {
     char *v = cell(l, cells, n, c);
     int rc = 0;
     char iso[11];
     if (*v) {
-        if (lens_date(v, iso) < 0)
-            rc = bad_date(l, e, row, c, key, v);
+        if (lens_date(v, iso) < 0) rc = bad_date(l, e, row, c, key, v);
         else
             set_str(doc, key, iso);
     }
@@ -286,16 +273,14 @@ static void parse_number(const char *s, const char *dflt_cc, lens_no *out)
     for (size_t i = first; i < nt; i++) add_alnum(&out->num, tok[i]);
     out->raw = xstrdup(nt > first ? tok[first] : "");
     const char *d = out->num.s;
-    if (!out->cc[0] && d && d[0] >= 'A' && d[0] <= 'Z' && d[1] >= 'A' && d[1] <= 'Z' &&
-        d[2] >= '0' && d[2] <= '9') {
+    if (!out->cc[0] && d && d[0] >= 'A' && d[0] <= 'Z' && d[1] >= 'A' && d[1] <= 'Z' && d[2] >= '0' && d[2] <= '9') {
         memcpy(out->cc, d, 2);
         out->cc[2] = '\0';
         char *rest = xstrdup(d + 2);
         buf_reset(&out->num);
         buf_puts(&out->num, rest);
         free(rest);
-        if (out->raw[0] && !strncmp(out->raw, out->cc, 2))
-            memmove(out->raw, out->raw + 2, strlen(out->raw + 2) + 1);
+        if (out->raw[0] && !strncmp(out->raw, out->cc, 2)) memmove(out->raw, out->raw + 2, strlen(out->raw + 2) + 1);
     }
     if (!out->cc[0] && is_country(dflt_cc)) memcpy(out->cc, dflt_cc, 3);
     free(copy);
@@ -308,8 +293,7 @@ static void lens_no_free(lens_no *x)
 }
 
 /* Application number -> appno (and pct_app_no for PCT numbers, kind W). */
-static int row_appno(const lens_reader *l, json_t *doc, char **cells, size_t n, long row,
-                     const char *juris, err *e)
+static int row_appno(const lens_reader *l, json_t *doc, char **cells, size_t n, long row, const char *juris, err *e)
 {
     char *v = cell(l, cells, n, C_APPNO);
     lens_no x;
@@ -317,15 +301,14 @@ static int row_appno(const lens_reader *l, json_t *doc, char **cells, size_t n, 
     int rc = 0;
     buf b = BUF_INIT;
     if (!x.num.len) {
-        err_set(e, STATUS_INVALID, "import.missing_field", "第 %ld 行缺少申请号",
-                "Row %ld has no application number", row);
+        err_set(e, STATUS_INVALID, "import.missing_field", "第 %ld 行缺少申请号", "Row %ld has no application number",
+                row);
         rc = err_at(e, l->name, row, colno(l, C_APPNO), "appno");
     } else if (!strcmp(x.cc, "CN")) {
         /* Lens writes CN numbers without their check character. */
         if ((x.num.len == 12 || x.num.len == 8) && all_digits(x.num.s, x.num.len))
             buf_printf(&x.num, ".%c", cn_check_char(x.num.s, x.num.len));
-        if (code_cn_appno(x.num.s, &b, e) < 0)
-            rc = err_at(e, l->name, row, colno(l, C_APPNO), "appno");
+        if (code_cn_appno(x.num.s, &b, e) < 0) rc = err_at(e, l->name, row, colno(l, C_APPNO), "appno");
         else
             set_str(doc, "appno", b.s);
     } else {
@@ -346,8 +329,7 @@ static int row_appno(const lens_reader *l, json_t *doc, char **cells, size_t n, 
 
 /* Publication Number -> pub_no (and pct_pub_no for WO publications);
  * returns the kind code found in it (heap, may be ""). */
-static char *row_pubno(const lens_reader *l, json_t *doc, char **cells, size_t n,
-                       const char *juris)
+static char *row_pubno(const lens_reader *l, json_t *doc, char **cells, size_t n, const char *juris)
 {
     char *v = cell(l, cells, n, C_PUBNO);
     lens_no x;
@@ -396,8 +378,7 @@ static int lens_is_grant(const char *juris, const char *kind, const char *type)
 
 /* "US 201314042670 A 20130930;;..." -> priorities: country, number (the
  * tokens between country and kind code, spaces dropped), date. */
-static int row_priorities(const lens_reader *l, json_t *doc, char **cells, size_t n, long row,
-                          err *e)
+static int row_priorities(const lens_reader *l, json_t *doc, char **cells, size_t n, long row, err *e)
 {
     char *v = cell(l, cells, n, C_PRIO);
     char *items[256];
@@ -418,8 +399,7 @@ static int row_priorities(const lens_reader *l, json_t *doc, char **cells, size_
             const char *d = tok[last - 1];
             long days;
             snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", d, d + 4, d + 6);
-            if (util_date_parse(iso, &days) < 0)
-                rc = bad_date(l, e, row, C_PRIO, "priorities", whole);
+            if (util_date_parse(iso, &days) < 0) rc = bad_date(l, e, row, C_PRIO, "priorities", whole);
             last--;
         }
         if (last > first + 1 && is_kind(tok[last - 1])) last--; /* A, P, W, U */
@@ -445,8 +425,8 @@ static int row_priorities(const lens_reader *l, json_t *doc, char **cells, size_
 }
 
 /* A ";;"-separated list of names -> array of strings, or of {"name"}. */
-static void row_names(const lens_reader *l, json_t *doc, const char *key, char **cells,
-                      size_t n, enum col c, int as_party)
+static void row_names(const lens_reader *l, json_t *doc, const char *key, char **cells, size_t n, enum col c,
+                      int as_party)
 {
     char *v = cell(l, cells, n, c);
     char *items[1024];
@@ -469,8 +449,7 @@ static void row_names(const lens_reader *l, json_t *doc, const char *key, char *
 
 /* A ";;"-separated list of classification symbols -> normalised array
  * without duplicates. */
-static void row_classes(const lens_reader *l, json_t *doc, const char *key, char **cells,
-                        size_t n, enum col c)
+static void row_classes(const lens_reader *l, json_t *doc, const char *key, char **cells, size_t n, enum col c)
 {
     char *v = cell(l, cells, n, c);
     char *items[1024];
@@ -486,8 +465,7 @@ static void row_classes(const lens_reader *l, json_t *doc, const char *key, char
         if (!dup) json_array_append_new(arr, json_string(b.s));
     }
     buf_free(&b);
-    if (json_array_size(arr))
-        json_object_set_new(doc, key, arr);
+    if (json_array_size(arr)) json_object_set_new(doc, key, arr);
     else
         json_decref(arr);
     free(v);
@@ -588,10 +566,8 @@ int lens_open(tab_reader *r, const char *name, lens_reader **out, err *e)
         buf_printf(&en, "\"%s\"", col_names[c][0]);
     }
     if (first) {
-        err_set(e, STATUS_INVALID, "import.missing_column",
-                "%s 不是完整的 Lens 导出文件：缺少列 %s%.0s",
-                "%s is not a complete Lens export: missing column(s) %.0s%s",
-                l->name ? l->name : "", zh.s, en.s);
+        err_set(e, STATUS_INVALID, "import.missing_column", "%s 不是完整的 Lens 导出文件：缺少列 %s%.0s",
+                "%s is not a complete Lens export: missing column(s) %.0s%s", l->name ? l->name : "", zh.s, en.s);
         err_at(e, l->name, got ? tab_row(r) : 0, 0, first);
         buf_free(&zh);
         buf_free(&en);

@@ -200,16 +200,23 @@ static void lower(char *s)
         if (*s >= 'A' && *s <= 'Z') *s = (char)(*s - 'A' + 'a');
 }
 
-/* Appends s for a message, cut after QUOTE_MAX characters. */
+/* Appends s for a message, cut after QUOTE_MAX characters; bytes that are
+ * not UTF-8 (libxml2 cuts the input it quotes inside a character) are
+ * written as \xNN, so that the message stays valid UTF-8. */
 static void quote(buf *b, const char *s)
 {
     const char *p = s, *end = s + strlen(s);
     size_t chars = 0;
     while (p < end && chars < QUOTE_MAX) {
-        if (util_utf8_next(&p, end) < 0) p++;
+        const char *q = p;
+        if (util_utf8_next(&q, end) < 0) {
+            buf_printf(b, "\\x%02X", (unsigned char)*p);
+            q = p + 1;
+        } else
+            buf_add(b, p, (size_t)(q - p));
+        p = q;
         chars++;
     }
-    buf_add(b, s, (size_t)(p - s));
     if (p < end) buf_puts(b, "...");
 }
 

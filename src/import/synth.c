@@ -32,7 +32,7 @@ static uint64_t rnd(void) /* splitmix64 */
 }
 static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 static double rf(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
-#define PICK(a) (a[rn(sizeof(a) / sizeof(a[0]))])
+#define PICK(a) ((a)[rn(sizeof(a) / sizeof((a)[0]))])
 
 static const char *tech[] = {"芯片", "半导体器件", "封装结构", "神经网络模型", "图像识别方法", "语音识别系统", "锂离子电池",
                              "储能装置", "抗体", "医药组合物", "基因编辑方法", "细胞培养基", "传感器", "自动驾驶系统",
@@ -179,6 +179,11 @@ static void date_str(long day, char *out) { util_date_format(day, out, 11); }
 
 int synth_write(const char *out, int64_t n, int64_t seed, synth_counts *counts, err *e)
 {
+    return synth_write_opts(out, n, seed, 0, counts, e);
+}
+
+int synth_write_opts(const char *out, int64_t n, int64_t seed, unsigned flags, synth_counts *counts, err *e)
+{
     if (mkdir(out, 0755) && errno != EEXIST)
         return err_set(e, 500, "gen.io", "无法创建目录 %s", "Cannot create directory %s", out);
     rng_state = (uint64_t)seed * 0x2545F4914F6CDD1DULL + 1;
@@ -324,6 +329,19 @@ int synth_write(const char *out, int64_t n, int64_t seed, synth_counts *counts, 
                     nevents++;
                 }
                 t2 = lapse;
+            }
+        }
+        if (flags & SYNTH_FEE_EVENTS) { /* an annual fee on each filing anniversary while maintained;
+                                        * derived from the dates only, so the rest is unchanged */
+            long stop = t2 > grant ? t2 : end < today ? end : today;
+            for (long yy = y + 1;; yy++) {
+                long due = util_days_from_civil(yy, m, d > 28 ? 28 : d);
+                if (due >= stop) break;
+                if (due <= grant) continue;
+                char fd[11];
+                date_str(due, fd);
+                fprintf(fp_e, "%s,%s,fee_paid,,,,合成数据\n", appno, fd);
+                nevents++;
             }
         }
         if (rf() < 0.06 && t2 + 30 < today) { /* transfer, sometimes out of the district */

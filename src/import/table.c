@@ -12,7 +12,7 @@
 #include <strings.h>
 
 struct tab_reader {
-    csv_reader *csv;   /* exactly one of the two is set */
+    csv_reader *csv; /* exactly one of the two is set */
     xlsx_reader *xlsx;
 };
 
@@ -35,8 +35,7 @@ static int has_ext(const char *name, const char *ext)
 static int sniff(const char *name, const unsigned char *head, size_t n, tab_format *f)
 {
     if (*f != TAB_AUTO) return 0;
-    if (n >= sizeof ZIP_MAGIC && !memcmp(head, ZIP_MAGIC, sizeof ZIP_MAGIC))
-        *f = TAB_XLSX;
+    if (n >= sizeof ZIP_MAGIC && !memcmp(head, ZIP_MAGIC, sizeof ZIP_MAGIC)) *f = TAB_XLSX;
     else if (n >= sizeof OLE_MAGIC && !memcmp(head, OLE_MAGIC, sizeof OLE_MAGIC))
         return -1;
     else if (has_ext(name, ".xlsx") || has_ext(name, ".xlsm"))
@@ -73,8 +72,8 @@ int tab_open_file(const char *path, tab_format f, tab_reader **out, err *e)
         FILE *fp = fopen(path, "rb");
         if (!fp) {
             int en = errno;
-            err_set(e, 500, "import.io", "无法打开文件 %s：%s", "Cannot open the file %s: %s",
-                    base_name(path), strerror(en));
+            err_set(e, 500, "import.io", "无法打开文件 %s：%s", "Cannot open the file %s: %s", base_name(path),
+                    strerror(en));
             return err_at(e, base_name(path), 0, 0, NULL);
         }
         size_t n = fread(head, 1, sizeof head, fp);
@@ -91,8 +90,7 @@ int tab_open_file(const char *path, tab_format f, tab_reader **out, err *e)
     return wrap(c, NULL, out);
 }
 
-int tab_open_mem(const char *name, const void *data, size_t n, tab_format f,
-                 tab_reader **out, err *e)
+int tab_open_mem(const char *name, const void *data, size_t n, tab_format f, tab_reader **out, err *e)
 {
     *out = NULL;
     if (sniff(name, data, n, &f) < 0) return refuse_ole(name ? name : "", e);
@@ -123,7 +121,4 @@ void tab_close(tab_reader *r)
     free(r);
 }
 
-long long tab_bytes_read(const tab_reader *r)
-{
-    return r && r->csv ? csv_bytes_read(r->csv) : 0;
-}
+long long tab_bytes_read(const tab_reader *r) { return r && r->csv ? csv_bytes_read(r->csv) : 0; }

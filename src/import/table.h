@@ -39,8 +39,7 @@ int tab_open_file(const char *path, tab_format f, tab_reader **out, err *e);
  * valid and unchanged until tab_close().  name (e.g. the uploaded file's
  * name; may be NULL) is used in error messages and, for TAB_AUTO, its
  * extension as described above. */
-int tab_open_mem(const char *name, const void *data, size_t n, tab_format f,
-                 tab_reader **out, err *e);
+int tab_open_mem(const char *name, const void *data, size_t n, tab_format f, tab_reader **out, err *e);
 /* Reads the next row.  Returns 1 and sets *cells to an array of *ncells
  * (at least 1) NUL-terminated UTF-8 strings, indexed by column; the array
  * and strings are owned by the reader and valid until the next tab_next()

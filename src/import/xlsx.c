@@ -25,10 +25,10 @@
 #include <string.h>
 #include <zip.h>
 
-#define MAX_COLS 16384                /* columns in a sheet (XFD) */
+#define MAX_COLS 16384 /* columns in a sheet (XFD) */
 #define MAX_ROW_BYTES ((size_t)64 << 20)
 #define MAX_SST_BYTES ((size_t)512 << 20)
-#define MAX_DAYS 2958465L             /* serial of 9999-12-31 */
+#define MAX_DAYS 2958465L /* serial of 9999-12-31 */
 
 #define S(x) ((const char *)(x))
 
@@ -36,12 +36,12 @@ enum ctype { T_NUM, T_SST, T_INLINE, T_STR, T_BOOL, T_ERR, T_DATE };
 
 /* One part of the package being parsed. */
 typedef struct part {
-    char *path;            /* part name inside the archive */
+    char *path; /* part name inside the archive */
     zip_file_t *zf;
     xmlTextReaderPtr xr;
-    int zip_failed;        /* zip_fread() failed; zmsg says why */
+    int zip_failed; /* zip_fread() failed; zmsg says why */
     char zmsg[160];
-    char xmsg[240];        /* first libxml2 error */
+    char xmsg[240]; /* first libxml2 error */
     int xline;
 } part;
 
@@ -50,24 +50,24 @@ typedef struct rel {
 } rel;
 
 struct xlsx_reader {
-    char *name;             /* for messages */
+    char *name; /* for messages */
     zip_t *za;
     char *sheet_name;
     int date1904;
-    buf sst;                /* shared strings, NUL-separated */
+    buf sst; /* shared strings, NUL-separated */
     size_t *sst_off;
     size_t nsst, capsst;
     unsigned char *xf_date; /* per cellXfs index: 1 when a date format */
     size_t nxf, capxf;
     part sheet;
-    int in_data;            /* inside <sheetData> */
+    int in_data; /* inside <sheetData> */
     int done, failed;
-    err saved;              /* the sticky error */
-    long row, last_row;     /* row being parsed, the one before it */
-    long out_row;           /* row last returned */
+    err saved;          /* the sticky error */
+    long row, last_row; /* row being parsed, the one before it */
+    long out_row;       /* row last returned */
     /* the row being assembled */
-    buf rowb;               /* "" at offset 0, then the cell values */
-    size_t *coloff;         /* per column: offset in rowb (0 = empty) */
+    buf rowb;       /* "" at offset 0, then the cell values */
+    size_t *coloff; /* per column: offset in rowb (0 = empty) */
     size_t ncols, capcols;
     long last_col;
     char **cells;
@@ -198,10 +198,10 @@ static int part_next(xlsx_reader *x, part *p, long after)
              xasprintf("%s is damaged: cannot read %s%s: %s", x->name, p->path, wen, p->zmsg));
     else
         fail(x, 0,
-             xasprintf("文件 %s 中的 %s 不是格式正确的 XML%s：%s（XML 第 %d 行）", x->name,
-                       p->path, wzh, p->xmsg[0] ? p->xmsg : "parse error", p->xline),
-             xasprintf("%s: %s is not well-formed XML%s: %s (XML line %d)", x->name, p->path,
-                       wen, p->xmsg[0] ? p->xmsg : "parse error", p->xline));
+             xasprintf("文件 %s 中的 %s 不是格式正确的 XML%s：%s（XML 第 %d 行）", x->name, p->path, wzh,
+                       p->xmsg[0] ? p->xmsg : "parse error", p->xline),
+             xasprintf("%s: %s is not well-formed XML%s: %s (XML line %d)", x->name, p->path, wen,
+                       p->xmsg[0] ? p->xmsg : "parse error", p->xline));
     free(wzh);
     free(wen);
     return -1;
@@ -230,8 +230,8 @@ static int is_end(const part *p, const char *name)
 static int is_text(const part *p)
 {
     int t = node_type(p);
-    return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA ||
-           t == XML_READER_TYPE_WHITESPACE || t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE;
+    return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA || t == XML_READER_TYPE_WHITESPACE ||
+           t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE;
 }
 
 static const char *text(const part *p)
@@ -248,9 +248,7 @@ static char *attr(const part *p, const char *name, int ns)
     while (!val && xmlTextReaderMoveToNextAttribute(p->xr) == 1) {
         const xmlChar *uri = xmlTextReaderConstNamespaceUri(p->xr);
         if (strcmp(lname(p), name)) continue;
-        if (ns ? uri && strlen(S(uri)) >= 14 &&
-                     !strcmp(S(uri) + strlen(S(uri)) - 14, "/relationships")
-               : !uri)
+        if (ns ? uri && strlen(S(uri)) >= 14 && !strcmp(S(uri) + strlen(S(uri)) - 14, "/relationships") : !uri)
             val = xstrdup(text(p));
     }
     xmlTextReaderMoveToElement(p->xr);
@@ -270,8 +268,7 @@ static int ends_with(const char *s, const char *suffix)
 static char *resolve(const char *dir, const char *target)
 {
     buf in = BUF_INIT, out = BUF_INIT;
-    if (target[0] == '/')
-        buf_puts(&in, target + 1);
+    if (target[0] == '/') buf_puts(&in, target + 1);
     else {
         buf_puts(&in, dir);
         buf_puts(&in, target);
@@ -305,8 +302,7 @@ static void rels_free(rel *rels, size_t n)
 /* Reads the relationships part at path; targets are resolved against dir.
  * Returns 1 with *out and *n set (free with rels_free), 0 when the part is
  * absent and optional, -1 on an error. */
-static int read_rels(xlsx_reader *x, const char *path, const char *dir, int optional,
-                     rel **out, size_t *n)
+static int read_rels(xlsx_reader *x, const char *path, const char *dir, int optional, rel **out, size_t *n)
 {
     part p;
     size_t cap = 0;
@@ -319,8 +315,7 @@ static int read_rels(xlsx_reader *x, const char *path, const char *dir, int opti
         char *mode = attr(&p, "TargetMode", 0);
         int external = mode && !strcmp(mode, "External");
         free(mode);
-        char *id = attr(&p, "Id", 0), *type = attr(&p, "Type", 0),
-             *target = attr(&p, "Target", 0);
+        char *id = attr(&p, "Id", 0), *type = attr(&p, "Type", 0), *target = attr(&p, "Target", 0);
         if (external || !id || !type || !target) {
             free(id);
             free(type);
@@ -410,7 +405,7 @@ static int read_workbook(xlsx_reader *x, const char *path, sheet_ent **out, size
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -473,8 +468,7 @@ static int read_shared_strings(xlsx_reader *x, const char *path, int optional)
     while ((rc = part_next(x, &p, 0)) == 1) {
         if (is_start(&p, "si")) {
             start = x->sst.len;
-            if (is_empty(&p))
-                sst_push(x, start);
+            if (is_empty(&p)) sst_push(x, start);
             else
                 in_si = 1;
         } else if (in_si && is_start(&p, "rPh")) {
@@ -503,8 +497,7 @@ static int read_shared_strings(xlsx_reader *x, const char *path, int optional)
 
 static int builtin_date(long id)
 {
-    return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) ||
-           (id >= 50 && id <= 58);
+    return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58);
 }
 
 /* True when a format code shows a date or time: its first section has
@@ -596,8 +589,7 @@ static int read_styles(xlsx_reader *x, const char *path, int optional)
 static void fmt_number(double d, char *out, size_t n)
 {
     if (d == 0) d = 0; /* no "-0" */
-    if (d == floor(d) && fabs(d) < 1e15)
-        snprintf(out, n, "%.0f", d);
+    if (d == floor(d) && fabs(d) < 1e15) snprintf(out, n, "%.0f", d);
     else
         snprintf(out, n, "%.15g", d);
 }
@@ -625,8 +617,7 @@ static int fmt_serial(double v, int date1904, char *out, size_t n)
         long base = util_days_from_civil(1899, 12, days < 60 ? 31 : 30);
         util_civil_from_days(base + days, &y, &m, &d);
     }
-    if (sod)
-        snprintf(out, n, "%04ld-%02u-%02u %02ld:%02ld:%02ld", y, m, d, hh, mi, ss);
+    if (sod) snprintf(out, n, "%04ld-%02u-%02u %02ld:%02ld:%02ld", y, m, d, hh, mi, ss);
     else
         snprintf(out, n, "%04ld-%02u-%02u", y, m, d);
     return 0;
@@ -636,8 +627,7 @@ static char *trim_ascii(char *s)
 {
     while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
     size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = '\0';
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) s[--n] = '\0';
     return s;
 }
 
@@ -652,9 +642,7 @@ static int cell_text(xlsx_reader *x)
         unescape_x(&x->cval, 0);
         buf_add(&x->rowb, x->cval.s, x->cval.len);
         return 0;
-    case T_ERR:
-        buf_puts(&x->rowb, trim_ascii(v));
-        return 0;
+    case T_ERR: buf_puts(&x->rowb, trim_ascii(v)); return 0;
     case T_BOOL:
         v = trim_ascii(v);
         buf_puts(&x->rowb, !strcmp(v, "1") ? "TRUE" : !strcmp(v, "0") ? "FALSE" : v);
@@ -664,10 +652,8 @@ static int cell_text(xlsx_reader *x)
         if (!*v) return 0;
         long i = parse_long(v, -1);
         if (i < 0 || (size_t)i >= x->nsst)
-            return fail(x, x->row,
-                        xasprintf("文件 %s 第 %ld 行：共享字符串索引 %s 无效", x->name, x->row, v),
-                        xasprintf("%s, row %ld: invalid shared string index %s", x->name, x->row,
-                                  v));
+            return fail(x, x->row, xasprintf("文件 %s 第 %ld 行：共享字符串索引 %s 无效", x->name, x->row, v),
+                        xasprintf("%s, row %ld: invalid shared string index %s", x->name, x->row, v));
         buf_puts(&x->rowb, x->sst.s + x->sst_off[i]);
         return 0;
     }
@@ -677,16 +663,14 @@ static int cell_text(xlsx_reader *x)
         if (t) {
             char *cut = t + 1 + strcspn(t + 1, ".Z+");
             *cut = '\0';
-            if (!strcmp(t + 1, "00:00:00"))
-                *t = '\0';
+            if (!strcmp(t + 1, "00:00:00")) *t = '\0';
             else
                 *t = ' ';
         }
         buf_puts(&x->rowb, v);
         return 0;
     }
-    case T_NUM:
-        break;
+    case T_NUM: break;
     }
     v = trim_ascii(v);
     if (!*v) return 0;
@@ -744,10 +728,8 @@ static int cell_begin(xlsx_reader *x)
     long col = ref[0] ? ref_col(ref) : 0;
     x->ccol = col > 0 ? col : x->last_col + 1;
     if (x->ccol > MAX_COLS)
-        return fail(x, x->row,
-                    xasprintf("文件 %s 第 %ld 行：单元格 %s 超出列范围", x->name, x->row, ref),
-                    xasprintf("%s, row %ld: cell %s is beyond the last column", x->name, x->row,
-                              ref));
+        return fail(x, x->row, xasprintf("文件 %s 第 %ld 行：单元格 %s 超出列范围", x->name, x->row, ref),
+                    xasprintf("%s, row %ld: cell %s is beyond the last column", x->name, x->row, ref));
     x->last_col = x->ccol;
     x->cstyle = parse_long(style, 0);
     x->ctype = !strcmp(type, "s")           ? T_SST
@@ -801,8 +783,7 @@ int xlsx_next(xlsx_reader *x, char ***cells, size_t *ncells, err *e)
         int t = node_type(p);
         if (!x->in_data) {
             if (is_start(p, "sheetData")) {
-                if (is_empty(p))
-                    x->done = 1;
+                if (is_empty(p)) x->done = 1;
                 else
                     x->in_data = 1;
             }
@@ -818,8 +799,7 @@ int xlsx_next(xlsx_reader *x, char ***cells, size_t *ncells, err *e)
             } else if (!strcmp(n, "c")) {
                 if (cell_begin(x) < 0 || (empty && cell_end(x) < 0)) return replay(x, e);
             } else if (x->in_cell && !empty) {
-                if (!strcmp(n, "v"))
-                    x->in_v = 1;
+                if (!strcmp(n, "v")) x->in_v = 1;
                 else if (!strcmp(n, "is"))
                     x->in_is = 1;
                 else if (x->in_is && !strcmp(n, "rPh"))
@@ -910,8 +890,7 @@ static int open_parts(xlsx_reader *x, const char *want)
             fail(x, 0, xasprintf("文件 %s 中没有名为“%s”的工作表", x->name, want),
                  xasprintf("%s has no sheet named \"%s\"", x->name, want));
         else
-            fail(x, 0, xasprintf("文件 %s 中没有工作表", x->name),
-                 xasprintf("%s has no worksheet", x->name));
+            fail(x, 0, xasprintf("文件 %s 中没有工作表", x->name), xasprintf("%s has no worksheet", x->name));
         goto out;
     }
 
@@ -963,8 +942,7 @@ static int zip_failed(xlsx_reader *x, int code, err *e)
     zip_error_init_with_code(&ze, code);
     const char *why = zip_error_strerror(&ze);
     if (code == ZIP_ER_OPEN || code == ZIP_ER_NOENT || code == ZIP_ER_READ) {
-        err_set(e, 500, "import.io", "无法打开文件 %s：%s", "Cannot open the file %s: %s",
-                x->name, why);
+        err_set(e, 500, "import.io", "无法打开文件 %s：%s", "Cannot open the file %s: %s", x->name, why);
     } else {
         err_set(e, 422, "import.xlsx", "文件 %s 不是有效的 XLSX 文件（无法作为 ZIP 压缩包读取：%s）",
                 "%s is not a valid XLSX file (not a readable ZIP archive: %s)", x->name, why);
@@ -985,8 +963,7 @@ int xlsx_open_file(const char *path, const char *sheet, xlsx_reader **out, err *
     return finish_open(x, sheet, out, e);
 }
 
-int xlsx_open_mem(const char *name, const void *data, size_t n, const char *sheet,
-                  xlsx_reader **out, err *e)
+int xlsx_open_mem(const char *name, const void *data, size_t n, const char *sheet, xlsx_reader **out, err *e)
 {
     *out = NULL;
     xlsx_reader *x = reader_new(name);

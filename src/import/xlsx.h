@@ -50,8 +50,7 @@ int xlsx_open_file(const char *path, const char *sheet, xlsx_reader **out, err *
 /* The same over n bytes at data, which are not copied: they must stay
  * valid and unchanged until xlsx_close().  name is used in messages and
  * may be NULL. */
-int xlsx_open_mem(const char *name, const void *data, size_t n, const char *sheet,
-                  xlsx_reader **out, err *e);
+int xlsx_open_mem(const char *name, const void *data, size_t n, const char *sheet, xlsx_reader **out, err *e);
 /* Reads the next row that has a non-empty cell.  Returns 1 and sets *cells
  * to an array of *ncells (at least 1) NUL-terminated UTF-8 strings, owned
  * by the reader and valid until the next xlsx_next() or xlsx_close();

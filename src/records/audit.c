@@ -21,15 +21,13 @@ int audit_create_tables(store *db, err *e)
                " hash TEXT NOT NULL);"
                "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" GENESIS "')"
                " ON CONFLICT (id) DO NOTHING;",
-               store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT),
-               store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT),
-               store_sql_type(db, STORE_T_INT));
+               store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT),
+               store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT));
     if (store_kind_of(db) == STORE_SQLITE)
-        buf_puts(&sql,
-                 "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log"
-                 " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
-                 "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log"
-                 " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;");
+        buf_puts(&sql, "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log"
+                       " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+                       "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log"
+                       " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;");
     int rc = store_exec(db, buf_cstr(&sql), e);
     buf_free(&sql);
     return rc;
@@ -41,8 +39,7 @@ static char *canon(const json_t *v)
 }
 
 static void entry_hash(const char *prev, int64_t seq, const char *at, const char *user, const char *action,
-                       const char *rtype, const char *rid, const char *before, const char *after,
-                       char out[65])
+                       const char *rtype, const char *rid, const char *before, const char *after, char out[65])
 {
     buf b = BUF_INIT;
     buf_printf(&b, "%s\n%" PRId64 "\n%s\n%s\n%s\n%s\n%s\n%s\n%s", prev, seq, at, user ? user : "", action,
@@ -88,12 +85,14 @@ int audit_append(store *db, const rec_actor *a, const char *action, const char *
     store_bind_int(st, 1, seq);
     store_bind_text(st, 2, at);
     if (a && a->user_id) store_bind_int(st, 3, a->user_id);
-    else store_bind_null(st, 3);
+    else
+        store_bind_null(st, 3);
     store_bind_text(st, 4, user);
     store_bind_text(st, 5, action);
     store_bind_text(st, 6, rtype);
     if (rid) store_bind_int(st, 7, rid);
-    else store_bind_null(st, 7);
+    else
+        store_bind_null(st, 7);
     store_bind_text(st, 8, bj);
     store_bind_text(st, 9, aj);
     store_bind_text(st, 10, prev);
@@ -138,8 +137,7 @@ int audit_verify(store *db, int64_t *count, err *e)
         const char *stored_prev = store_col_text(st, 8);
         const char *stored_hash = store_col_text(st, 9);
         entry_hash(prev, seq, store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3),
-                   store_col_text(st, 4), store_col_text(st, 5), store_col_text(st, 6),
-                   store_col_text(st, 7), h);
+                   store_col_text(st, 4), store_col_text(st, 5), store_col_text(st, 6), store_col_text(st, 7), h);
         if (!stored_prev || strcmp(stored_prev, prev) || !stored_hash || strcmp(stored_hash, h)) {
             store_done(st);
             return err_set(e, 409, "audit.broken", "审计链校验失败：第 %lld 条记录被篡改",
@@ -164,8 +162,7 @@ int audit_verify(store *db, int64_t *count, err *e)
     return 0;
 }
 
-int audit_list(store *db, int64_t before_seq, int limit, const char *rtype, int64_t rid, json_t **out,
-               err *e)
+int audit_list(store *db, int64_t before_seq, int limit, const char *rtype, int64_t rid, json_t **out, err *e)
 {
     buf q = BUF_INIT;
     buf_puts(&q, "SELECT seq, at, user_name, action, rtype, rid, before_json, after_json, hash"
@@ -194,7 +191,8 @@ int audit_list(store *db, int64_t before_seq, int limit, const char *rtype, int6
         json_object_set_new(it, "user", json_string(store_col_text(st, 2) ? store_col_text(st, 2) : ""));
         json_object_set_new(it, "action", json_string(store_col_text(st, 3)));
         json_object_set_new(it, "type", store_col_isnull(st, 4) ? json_null() : json_string(store_col_text(st, 4)));
-        json_object_set_new(it, "record_id", store_col_isnull(st, 5) ? json_null() : json_integer(store_col_int(st, 5)));
+        json_object_set_new(it, "record_id",
+                            store_col_isnull(st, 5) ? json_null() : json_integer(store_col_int(st, 5)));
         for (int c = 6; c <= 7; c++) {
             const char *txt = store_col_text(st, c);
             json_t *v = txt ? json_loads(txt, JSON_DECODE_ANY, NULL) : NULL;
@@ -213,6 +211,7 @@ int audit_list(store *db, int64_t before_seq, int limit, const char *rtype, int6
     *out = json_object();
     json_object_set_new(*out, "items", items);
     if (more) json_object_set_new(*out, "next_cursor", json_sprintf("%lld", (long long)last));
-    else json_object_set_new(*out, "next_cursor", json_null());
+    else
+        json_object_set_new(*out, "next_cursor", json_null());
     return 0;
 }

@@ -28,7 +28,6 @@ int audit_append(store *db, const rec_actor *a, const char *action, const char *
 int audit_verify(store *db, int64_t *count, err *e);
 /* Lists entries newest first: after_seq = 0 starts at the head.
  * *out = {"items":[...],"next_cursor":...}. */
-int audit_list(store *db, int64_t before_seq, int limit, const char *rtype, int64_t rid, json_t **out,
-               err *e);
+int audit_list(store *db, int64_t before_seq, int limit, const char *rtype, int64_t rid, json_t **out, err *e);
 
 #endif

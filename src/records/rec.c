@@ -72,12 +72,9 @@ const rec_field *rec_field_find(const rec_type *t, const char *name)
 static const struct {
     const char *name, *zh, *en;
 } roles[ROLE_N] = {
-    {"admin", "系统管理员", "System administrator"},
-    {"bureau", "知识产权局工作人员", "IP bureau staff"},
-    {"dept", "部门工作人员", "Department staff"},
-    {"enterprise", "企业用户", "Enterprise user"},
-    {"agency", "服务机构用户", "Agency user"},
-    {"public", "公众", "Public"},
+    {"admin", "系统管理员", "System administrator"}, {"bureau", "知识产权局工作人员", "IP bureau staff"},
+    {"dept", "部门工作人员", "Department staff"},    {"enterprise", "企业用户", "Enterprise user"},
+    {"agency", "服务机构用户", "Agency user"},       {"public", "公众", "Public"},
 };
 
 const char *rec_role_name(rec_role r) { return r < ROLE_N ? roles[r].name : "?"; }
@@ -136,8 +133,8 @@ static int field_indexes(store *db, const rec_type *t, const rec_field *f, err *
     if (f->flags & RF_UNIQUE_ALL)
         buf_printf(&b, "CREATE UNIQUE INDEX IF NOT EXISTS ux_%s_%s ON %s(%s);", t->path, f->name, t->path, f->name);
     else if (f->flags & RF_UNIQUE)
-        buf_printf(&b, "CREATE UNIQUE INDEX IF NOT EXISTS ux_%s_%s ON %s(%s) WHERE deleted_at IS NULL;",
-                   t->path, f->name, t->path, f->name);
+        buf_printf(&b, "CREATE UNIQUE INDEX IF NOT EXISTS ux_%s_%s ON %s(%s) WHERE deleted_at IS NULL;", t->path,
+                   f->name, t->path, f->name);
     else if (f->flags & RF_INDEX || f->type == RT_REF)
         buf_printf(&b, "CREATE INDEX IF NOT EXISTS ix_%s_%s ON %s(%s);", t->path, f->name, t->path, f->name);
     int rc = b.len ? store_exec(db, b.s, e) : 0;
@@ -234,8 +231,8 @@ static const char *type_en(const rec_field *f)
     return "?";
 }
 
-void rec_item(err *e, const rec_field *f, const char *fname, long row, long col, const char *code,
-              const char *zh, const char *en)
+void rec_item(err *e, const rec_field *f, const char *fname, long row, long col, const char *code, const char *zh,
+              const char *en)
 {
     err_item_msg(e, f ? f->name : fname, row, col, code, zh, en);
 }
@@ -433,7 +430,8 @@ int rec_validate(const rec_type *t, json_t *in, const json_t *old, long row, jso
         }
         if (is_empty(v)) {
             if (old && (f->flags & RF_REQUIRED) && !(f->flags & RF_VIRTUAL)) item_required(e, f, row, 0);
-            else if (old) json_object_set_new(clean, key, json_null());
+            else if (old)
+                json_object_set_new(clean, key, json_null());
             continue;
         }
         json_t *nv = check_value(f, v, row, 0, e);
@@ -496,7 +494,8 @@ json_t *rec_cell_to_json(const rec_field *f, const char *cell, long row, long co
         int64_t v;
         double d;
         if (!util_parse_int64(s, &v)) out = json_integer(v);
-        else if (!util_parse_double(s, &d) && d == floor(d) && fabs(d) < 9e15) out = json_integer((json_int_t)d);
+        else if (!util_parse_double(s, &d) && d == floor(d) && fabs(d) < 9e15)
+            out = json_integer((json_int_t)d);
         break;
     }
     case RT_NUM: {

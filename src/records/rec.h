@@ -44,20 +44,20 @@ typedef enum {
 } rec_ftype;
 
 enum {
-    RF_REQUIRED = 1 << 0,  /* must be present and non-empty on create */
-    RF_UNIQUE = 1 << 1,    /* unique among live (not deleted) rows */
-    RF_FILTER = 1 << 2,    /* may be used as a list filter (add RF_INDEX when
+    RF_REQUIRED = 1 << 0,    /* must be present and non-empty on create */
+    RF_UNIQUE = 1 << 1,      /* unique among live (not deleted) rows */
+    RF_FILTER = 1 << 2,      /* may be used as a list filter (add RF_INDEX when
                             * the field is selective enough to deserve one) */
-    RF_SORT = 1 << 3,      /* may be used as a sort key */
-    RF_READONLY = 1 << 4,  /* set by the server (hooks), never by input */
-    RF_SECRET = 1 << 5,    /* stored, never output, never input */
-    RF_VIRTUAL = 1 << 6,   /* input only, not stored (a hook consumes it) */
-    RF_IMMUTABLE = 1 << 7, /* may be set on create, not changed later */
-    RF_LIST = 1 << 8,      /* shown as a column in list views */
-    RF_SEARCH = 1 << 9,    /* searched by the list parameter q */
-    RF_MULTILINE = 1 << 10,/* long text: a textarea in forms */
-    RF_INDEX = 1 << 11,    /* gets a database index */
-    RF_KEY = 1 << 12,      /* natural key used by import to match rows */
+    RF_SORT = 1 << 3,        /* may be used as a sort key */
+    RF_READONLY = 1 << 4,    /* set by the server (hooks), never by input */
+    RF_SECRET = 1 << 5,      /* stored, never output, never input */
+    RF_VIRTUAL = 1 << 6,     /* input only, not stored (a hook consumes it) */
+    RF_IMMUTABLE = 1 << 7,   /* may be set on create, not changed later */
+    RF_LIST = 1 << 8,        /* shown as a column in list views */
+    RF_SEARCH = 1 << 9,      /* searched by the list parameter q */
+    RF_MULTILINE = 1 << 10,  /* long text: a textarea in forms */
+    RF_INDEX = 1 << 11,      /* gets a database index */
+    RF_KEY = 1 << 12,        /* natural key used by import to match rows */
     RF_UNIQUE_ALL = 1 << 13, /* unique over all rows, deleted ones too (a
                               * key other tables reference); never reused */
 };
@@ -74,15 +74,15 @@ typedef struct rec_field {
     const char *name;
     rec_ftype type;
     unsigned flags;
-    const char *zh, *en;       /* labels */
-    int max_len;               /* RT_TEXT: code points, 0 = 1000 */
-    const rec_opt *opts;       /* RT_ENUM: terminated by {NULL} */
-    const char *ref;           /* RT_REF: name of the referenced type */
-    rec_check_fn check;        /* optional domain validator */
+    const char *zh, *en; /* labels */
+    int max_len;         /* RT_TEXT: code points, 0 = 1000 */
+    const rec_opt *opts; /* RT_ENUM: terminated by {NULL} */
+    const char *ref;     /* RT_REF: name of the referenced type */
+    rec_check_fn check;  /* optional domain validator */
     /* RT_JSON: optional validator of the structure; on success *norm gets
      * the normalised value (a new reference); -1 with e set otherwise. */
     int (*jcheck)(json_t *v, json_t **norm, err *e);
-    double min, max;           /* RT_INT/RT_NUM bounds when min < max */
+    double min, max; /* RT_INT/RT_NUM bounds when min < max */
     const char *help_zh, *help_en;
 } rec_field;
 
@@ -125,18 +125,18 @@ typedef struct rec_ctx {
 typedef int (*rec_hook_fn)(rec_ctx *c, json_t *row, const json_t *old, err *e);
 
 enum {
-    REC_INTERNAL = 1 << 0, /* storage only: no API, no forms */
+    REC_INTERNAL = 1 << 0,   /* storage only: no API, no forms */
     REC_NO_DEPT_FK = 1 << 1, /* dept column not tied to departments(code) */
 };
 
 typedef struct rec_type {
-    const char *name;   /* singular, for audit and schemas: "entity" */
-    const char *path;   /* URL segment and table name: "entities" */
+    const char *name; /* singular, for audit and schemas: "entity" */
+    const char *path; /* URL segment and table name: "entities" */
     const char *zh, *en;
-    const rec_field *fields; /* terminated by {NULL} */
+    const rec_field *fields;                   /* terminated by {NULL} */
     unsigned char read[ROLE_N], write[ROLE_N]; /* rec_scope per role */
     unsigned flags;
-    const char *title_field;  /* the field that names a row */
+    const char *title_field; /* the field that names a row */
     rec_hook_fn before_write;
     /* Runs inside the transaction after the row is written (row = the
      * stored values with id and version; old = previous row or NULL; on
@@ -183,12 +183,12 @@ int rec_add_column(store *db, const rec_type *t, const char *field, err *e);
 /* ---- reading ---- */
 
 typedef struct rec_query {
-    json_t *filters;     /* object: "field" or "field.op" -> string value */
-    const char *q;       /* substring over RF_SEARCH fields */
-    const char *sort;    /* "field" or "-field"; default "id" */
-    const char *cursor;  /* from a previous page's next_cursor */
-    int limit;           /* 1..1000; 0 = 50 */
-    int count;           /* also return the total count */
+    json_t *filters;    /* object: "field" or "field.op" -> string value */
+    const char *q;      /* substring over RF_SEARCH fields */
+    const char *sort;   /* "field" or "-field"; default "id" */
+    const char *cursor; /* from a previous page's next_cursor */
+    int limit;          /* 1..1000; 0 = 50 */
+    int count;          /* also return the total count */
 } rec_query;
 
 /* Builds a rec_query from URL query arguments (object name -> value);
@@ -214,17 +214,16 @@ int rec_create(store *db, const rec_type *t, const rec_actor *a, json_t *in, jso
 /* Updates row id with the fields in `patch` (null clears an optional
  * field). expect_version must equal the stored version, else 412 with
  * code "conflict.stale" and nothing is written.  *out gets the new row. */
-int rec_update(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch,
-               int64_t expect_version, json_t **out, err *e);
+int rec_update(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch, int64_t expect_version,
+               json_t **out, err *e);
 /* Soft-deletes row id if its version is expect_version. */
-int rec_delete(store *db, const rec_type *t, const rec_actor *a, int64_t id, int64_t expect_version,
-               err *e);
+int rec_delete(store *db, const rec_type *t, const rec_actor *a, int64_t id, int64_t expect_version, err *e);
 
 /* The same three, inside a transaction the caller already holds (import).
  * They neither begin nor commit. */
 int rec_create_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, json_t **out, err *e);
-int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch,
-                  int64_t expect_version, json_t **out, err *e);
+int rec_update_tx(store *db, const rec_type *t, const rec_actor *a, int64_t id, json_t *patch, int64_t expect_version,
+                  json_t **out, err *e);
 
 /* Fast create for bulk import inside the caller's transaction: validates,
  * runs both hooks and inserts like rec_create_tx(), but writes no audit
@@ -261,8 +260,8 @@ char *rec_value_text(const rec_field *f, json_t *v, lang l);
 
 /* Writes the visible rows matching q as CSV (UTF-8 with BOM, header of
  * labels in l) or XLSX into out. format is "csv" or "xlsx". */
-int rec_export(store *db, const rec_type *t, const rec_actor *a, const rec_query *q, const char *format,
-               lang l, buf *out, err *e);
+int rec_export(store *db, const rec_type *t, const rec_actor *a, const rec_query *q, const char *format, lang l,
+               buf *out, err *e);
 /* An empty import template (header of Chinese labels) as CSV or XLSX. */
 int rec_template(const rec_type *t, const char *format, lang l, buf *out, err *e);
 

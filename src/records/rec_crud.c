@@ -209,6 +209,17 @@ int rec_query_from_args(const rec_type *t, json_t *args, rec_query *q, err *e)
     return 0;
 }
 
+/* "%text%" for LIKE ... ESCAPE '\': the user's % _ and \ match themselves. */
+static void like_pattern(buf *b, const char *text)
+{
+    buf_putc(b, '%');
+    for (const char *s = text; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\') buf_putc(b, '\\');
+        buf_putc(b, *s);
+    }
+    buf_putc(b, '%');
+}
+
 /* Appends " AND <cond>" for one filter. */
 static int add_filter(store *db, const rec_type *t, const char *key, const char *val, buf *w, qparams *p, err *e)
 {
@@ -222,14 +233,9 @@ static int add_filter(store *db, const rec_type *t, const char *key, const char 
     if (!strcmp(op, "null")) {
         buf_printf(w, " AND %s IS %sNULL", name, !strcmp(val, "true") || !strcmp(val, "1") ? "" : "NOT ");
     } else if (!strcmp(op, "like")) {
-        buf_printf(w, " AND %s %s ?", name, store_sql_ilike(db));
+        buf_printf(w, " AND %s %s ? ESCAPE '\\'", name, store_sql_ilike(db));
         buf lk = BUF_INIT;
-        buf_putc(&lk, '%');
-        for (const char *s = val; *s; s++) {
-            if (*s == '%' || *s == '_' || *s == '\\') continue; /* no wildcards from users */
-            buf_putc(&lk, *s);
-        }
-        buf_putc(&lk, '%');
+        like_pattern(&lk, val);
         qp_add(p, json_string(buf_cstr(&lk)));
         buf_free(&lk);
     } else if (!strcmp(op, "in")) {
@@ -368,13 +374,10 @@ static int build_where(store *db, const rec_type *t, const rec_actor *a, const r
     if (q && q->q && *q->q) {
         int n = 0;
         buf lk = BUF_INIT;
-        buf_putc(&lk, '%');
-        for (const char *c = q->q; *c; c++)
-            if (*c != '%' && *c != '_' && *c != '\\') buf_putc(&lk, *c);
-        buf_putc(&lk, '%');
+        like_pattern(&lk, q->q);
         for (const rec_field *f = t->fields; f->name; f++) {
             if (!(f->flags & RF_SEARCH)) continue;
-            buf_printf(w, "%s%s %s ?", n++ ? " OR " : " AND (", f->name, store_sql_ilike(db));
+            buf_printf(w, "%s%s %s ? ESCAPE '\\'", n++ ? " OR " : " AND (", f->name, store_sql_ilike(db));
             qp_add(p, json_string(buf_cstr(&lk)));
         }
         if (n) buf_putc(w, ')');

@@ -176,8 +176,8 @@ int rec_export(store *db, const rec_type *t, const rec_actor *a, const rec_query
     } else if (!strcmp(format, "xlsx"))
         rc = xlsx_build(fill_export, &j, out, e);
     else
-        rc = err_set(e, 400, "query.format", "不支持的格式“%s”（可选 csv、xlsx）", "Unsupported format \"%s\" (csv or xlsx)",
-                     format, format);
+        rc = err_set(e, 400, "query.format", "不支持的格式“%s”（可选 csv、xlsx）",
+                     "Unsupported format \"%s\" (csv or xlsx)", format, format);
     free(cols);
     return rc;
 }
@@ -241,8 +241,8 @@ int rec_template(const rec_type *t, const char *format, lang l, buf *out, err *e
         return xlsx_build(fill_template, &j, out, e);
     }
     if (format && strcmp(format, "csv"))
-        return err_set(e, 400, "query.format", "不支持的格式“%s”（可选 csv、xlsx）", "Unsupported format \"%s\" (csv or xlsx)",
-                       format, format);
+        return err_set(e, 400, "query.format", "不支持的格式“%s”（可选 csv、xlsx）",
+                       "Unsupported format \"%s\" (csv or xlsx)", format, format);
     buf_puts(out, "\xEF\xBB\xBF");
     int c = 0;
     for (const rec_field *f = t->fields; f->name; f++) {
@@ -263,8 +263,7 @@ static int map_header(const rec_type *t, const char *h, const rec_field **f, int
     *f = NULL;
     *is_dept = 0;
     for (const rec_field *x = t->fields; x->name; x++)
-        if (!(x->flags & RF_SECRET) &&
-            (!strcmp(h, x->name) || !strcmp(h, x->zh) || !strcasecmp(h, x->en))) {
+        if (!(x->flags & RF_SECRET) && (!strcmp(h, x->name) || !strcmp(h, x->zh) || !strcasecmp(h, x->en))) {
             *f = x;
             return 0;
         }
@@ -290,9 +289,11 @@ static void row_errors(err *e, err *re, long row, const rec_field **fmap, int nc
             for (int c = 0; !colno && field && c < ncols; c++)
                 if (fmap[c] && !strcmp(fmap[c]->name, field)) colno = c + 1;
             if (!colno && field && dept_col >= 0 && !strcmp(field, "dept")) colno = dept_col + 1;
-            char *zh = colno ? xasprintf("第 %ld 行第 %ld 列：%s", row, colno, json_string_value(json_object_get(it, "message_zh")))
+            char *zh = colno ? xasprintf("第 %ld 行第 %ld 列：%s", row, colno,
+                                         json_string_value(json_object_get(it, "message_zh")))
                              : xasprintf("第 %ld 行：%s", row, json_string_value(json_object_get(it, "message_zh")));
-            char *en = colno ? xasprintf("Row %ld, column %ld: %s", row, colno, json_string_value(json_object_get(it, "message_en")))
+            char *en = colno ? xasprintf("Row %ld, column %ld: %s", row, colno,
+                                         json_string_value(json_object_get(it, "message_en")))
                              : xasprintf("Row %ld: %s", row, json_string_value(json_object_get(it, "message_en")));
             err_item_msg(e, field, row, colno, json_string_value(json_object_get(it, "code")), zh, en);
             free(zh);
@@ -341,7 +342,8 @@ static int find_by_key(store *db, const rec_type *t, json_t *in, int64_t *id, in
             json_array_foreach(vals, i, v)
             {
                 if (json_is_integer(v)) store_bind_int(st, (int)i + 1, json_integer_value(v));
-                else store_bind_text(st, (int)i + 1, json_string_value(v));
+                else
+                    store_bind_text(st, (int)i + 1, json_string_value(v));
             }
             rc = store_step(st, e);
             if (rc == 1) {
@@ -423,12 +425,11 @@ int rec_upsert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, 
     return rc;
 }
 
-int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, const char *fname,
-               json_t **report, err *e)
+int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, const char *fname, json_t **report,
+               err *e)
 {
     *report = NULL;
-    if (rec_can_write(t, a->role) == SCOPE_NONE)
-    {
+    if (rec_can_write(t, a->role) == SCOPE_NONE) {
         char *zh = xasprintf("无权限：%s角色不能导入“%s”", rec_role_label(a->role, LANG_ZH), t->zh);
         char *en = xasprintf("Forbidden: the %s role may not import %s", rec_role_label(a->role, LANG_EN), t->en);
         err_setm(e, 403, "auth.forbidden", zh, en);
@@ -513,8 +514,10 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
         rec_outcome oc;
         if (!err_isset(&re) && rec_upsert_tx(db, t, a, in, 0, &oc, NULL, &re) == 0) {
             if (oc == REC_CREATED) created++;
-            else if (oc == REC_UPDATED) updated++;
-            else same++;
+            else if (oc == REC_UPDATED)
+                updated++;
+            else
+                same++;
         }
         if (err_isset(&re)) {
             if (re.status >= 500) { /* a database failure: stop, keep the message */
@@ -530,7 +533,8 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
     }
     if (rc < 0) { /* the file itself is broken: report where (the reader's message has it) */
         store_rollback(db);
-        if (nerr++ < MAX_REPORTED_ERRORS) err_item_msg(&items, NULL, e->row, e->col, e->code, err_msg(e, LANG_ZH), err_msg(e, LANG_EN));
+        if (nerr++ < MAX_REPORTED_ERRORS)
+            err_item_msg(&items, NULL, e->row, e->col, e->code, err_msg(e, LANG_ZH), err_msg(e, LANG_EN));
         err_clear(e);
         goto finish;
     }
@@ -577,7 +581,8 @@ const rec_type *rec_guess_type(char **cells, size_t n)
             int isd;
             if (*h) {
                 if (map_header(*tp, h, &f, &isd)) unknown++;
-                else if (f) score++;
+                else if (f)
+                    score++;
             }
             free(h);
         }

@@ -29,10 +29,9 @@ json_t *rec_meta(const rec_type *t, const rec_actor *a)
         if (f->flags & RF_SECRET) continue;
         json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b}", "name", f->name, "type",
                               ftype_name(f->type), "zh", f->zh, "en", f->en, "required", !!(f->flags & RF_REQUIRED),
-                              "unique", !!(f->flags & RF_UNIQUE), "readonly", !!(f->flags & RF_READONLY),
-                              "immutable", !!(f->flags & RF_IMMUTABLE), "writeonly", !!(f->flags & RF_VIRTUAL),
-                              "filter", !!(f->flags & RF_FILTER), "sort", !!(f->flags & RF_SORT), "list",
-                              !!(f->flags & RF_LIST));
+                              "unique", !!(f->flags & RF_UNIQUE), "readonly", !!(f->flags & RF_READONLY), "immutable",
+                              !!(f->flags & RF_IMMUTABLE), "writeonly", !!(f->flags & RF_VIRTUAL), "filter",
+                              !!(f->flags & RF_FILTER), "sort", !!(f->flags & RF_SORT), "list", !!(f->flags & RF_LIST));
         if (f->flags & RF_MULTILINE) json_object_set_new(o, "multiline", json_true());
         if (f->type == RT_TEXT) json_object_set_new(o, "max_len", json_integer(f->max_len ? f->max_len : 1000));
         if (f->type == RT_ENUM) json_object_set_new(o, "options", opts_json(f));
@@ -48,8 +47,7 @@ json_t *rec_meta(const rec_type *t, const rec_actor *a)
     rec_scope r = rec_can_read(t, a->role), w = rec_can_write(t, a->role);
     static const char *sc[] = {"none", "own", "all"};
     return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o,s:{s:s,s:s}}", "name", t->name, "path", t->path, "zh", t->zh, "en",
-                     t->en, "title_field", t->title_field, "fields", fields, "access", "read", sc[r], "write",
-                     sc[w]);
+                     t->en, "title_field", t->title_field, "fields", fields, "access", "read", sc[r], "write", sc[w]);
 }
 
 static json_t *field_schema(const rec_field *f)
@@ -103,21 +101,25 @@ json_t *rec_json_schema(const rec_type *t, int input)
             json_object_set_new(props, rec_std_cols[i], json_pack("{s:s,s:b}", "type", "string", "readOnly", 1));
     }
     json_object_set_new(props, "dept",
-                        json_pack("{s:s,s:s,s:s}", "type", "string", "title", "所属部门",
-                                  "description", "Owning department code (defaults to the caller's)"));
-    if (input) json_object_set_new(props, "version", json_pack("{s:s,s:s}", "type", "integer", "description",
-                                                               "Expected version (alternative to If-Match)"));
+                        json_pack("{s:s,s:s,s:s}", "type", "string", "title", "所属部门", "description",
+                                  "Owning department code (defaults to the caller's)"));
+    if (input)
+        json_object_set_new(
+            props, "version",
+            json_pack("{s:s,s:s}", "type", "integer", "description", "Expected version (alternative to If-Match)"));
     for (const rec_field *f = t->fields; f->name; f++) {
         if (f->flags & RF_SECRET) continue;
         if (input && (f->flags & RF_READONLY)) continue;
         if (!input && (f->flags & RF_VIRTUAL)) continue;
         json_object_set_new(props, f->name, field_schema(f));
-        if (f->flags & RF_REQUIRED && (input || !(f->flags & RF_VIRTUAL))) json_array_append_new(req, json_string(f->name));
+        if (f->flags & RF_REQUIRED && (input || !(f->flags & RF_VIRTUAL)))
+            json_array_append_new(req, json_string(f->name));
     }
     json_t *s = json_pack("{s:s,s:s,s:o,s:b}", "type", "object", "title", t->zh, "properties", props,
                           "additionalProperties", 0);
     json_object_set_new(s, "description", json_string(t->en));
     if (json_array_size(req)) json_object_set_new(s, "required", req);
-    else json_decref(req);
+    else
+        json_decref(req);
     return s;
 }

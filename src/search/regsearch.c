@@ -38,7 +38,8 @@ static int fts_write(store *db, const char *table, const char *const cols[3], co
 {
     buf q = BUF_INIT;
     if (del)
-        buf_printf(&q, "INSERT INTO %s(%s, rowid, %s, %s, %s) VALUES('delete', ?, ?, ?, ?)", table, table, cols[0], cols[1], cols[2]);
+        buf_printf(&q, "INSERT INTO %s(%s, rowid, %s, %s, %s) VALUES('delete', ?, ?, ?, ?)", table, table, cols[0],
+                   cols[1], cols[2]);
     else
         buf_printf(&q, "INSERT INTO %s(rowid, %s, %s, %s) VALUES(?, ?, ?, ?)", table, cols[0], cols[1], cols[2]);
     store_stmt *st = store_prepare(db, q.s, e);
@@ -83,10 +84,11 @@ int rs_defer_end(store *db, err *e)
     rs_defer *d = store_cache_get(db, "rs_defer");
     if (!d) return 0;
     int rc = 0;
-    store_stmt *st = store_prepare(db,
-                                   "INSERT INTO patents_fts(rowid, title, abstract, holders) SELECT id, title, abstract, holders"
-                                   " FROM patents WHERE id > ? AND deleted_at IS NULL",
-                                   e);
+    store_stmt *st =
+        store_prepare(db,
+                      "INSERT INTO patents_fts(rowid, title, abstract, holders) SELECT id, title, abstract, holders"
+                      " FROM patents WHERE id > ? AND deleted_at IS NULL",
+                      e);
     if (!st) rc = -1;
     else {
         store_bind_int(st, 1, d->patents_after);
@@ -94,10 +96,11 @@ int rs_defer_end(store *db, err *e)
         store_done(st);
     }
     if (!rc) {
-        st = store_prepare(db,
-                           "INSERT INTO trademarks_fts(rowid, mark_text, applicant, goods) SELECT id, mark_text, applicant, goods"
-                           " FROM trademarks WHERE id > ? AND deleted_at IS NULL",
-                           e);
+        st = store_prepare(
+            db,
+            "INSERT INTO trademarks_fts(rowid, mark_text, applicant, goods) SELECT id, mark_text, applicant, goods"
+            " FROM trademarks WHERE id > ? AND deleted_at IS NULL",
+            e);
         if (!st) rc = -1;
         else {
             store_bind_int(st, 1, d->trademarks_after);
@@ -109,7 +112,8 @@ int rs_defer_end(store *db, err *e)
     return rc;
 }
 
-static int reindex(store *db, const char *table, const char *const cols[3], const json_t *row, const json_t *old, err *e)
+static int reindex(store *db, const char *table, const char *const cols[3], const json_t *row, const json_t *old,
+                   err *e)
 {
     if (store_kind_of(db) != STORE_SQLITE) return 0;
     if (deferred(db, table, row, old)) return 0;
@@ -135,7 +139,8 @@ int rs_index_trademark(store *db, const json_t *row, const json_t *old, err *e)
 
 static int bad_arg(err *e, const char *name, const char *v)
 {
-    err_set(e, 400, "query.value", "查询参数“%s”的值“%s”无效", "Query parameter \"%s\" has an invalid value \"%s\"", name, v);
+    err_set(e, 400, "query.value", "查询参数“%s”的值“%s”无效", "Query parameter \"%s\" has an invalid value \"%s\"",
+            name, v);
     return err_at(e, NULL, 0, 0, name);
 }
 
@@ -157,11 +162,13 @@ int rs_query_from_args(json_t *args, rs_query *q, err *e)
         } else if (!strcmp(k, "kind")) {
             if (strcmp(v, "invention") && strcmp(v, "utility") && strcmp(v, "design")) return bad_arg(e, k, v);
             q->kind = v;
-        } else if (!strcmp(k, "ipc")) q->ipc = v;
+        } else if (!strcmp(k, "ipc"))
+            q->ipc = v;
         else if (!strcmp(k, "region")) {
             if (strlen(v) != 6 || strspn(v, "0123456789") != 6) return bad_arg(e, k, v);
             q->region = v;
-        } else if (!strcmp(k, "holder")) q->holder = v;
+        } else if (!strcmp(k, "holder"))
+            q->holder = v;
         else if (!strcmp(k, "filed_from") || !strcmp(k, "filed_to") || !strcmp(k, "granted_from") ||
                  !strcmp(k, "granted_to") || !strcmp(k, "in_force_on")) {
             if (util_date_parse(v, NULL)) return bad_arg(e, k, v);
@@ -177,8 +184,10 @@ int rs_query_from_args(json_t *args, rs_query *q, err *e)
         } else if (!strcmp(k, "offset")) {
             if (util_parse_int64(v, &n) || n < 0 || n > 100000) return bad_arg(e, k, v);
             q->offset = (int)n;
-        } else if (!strcmp(k, "count")) q->count = !strcmp(v, "true") || !strcmp(v, "1");
-        else if (!strcmp(k, "lang")) continue;
+        } else if (!strcmp(k, "count"))
+            q->count = !strcmp(v, "true") || !strcmp(v, "1");
+        else if (!strcmp(k, "lang"))
+            continue;
         else {
             err_set(e, 400, "query.unknown_parameter", "不支持的查询参数“%s”", "Unsupported query parameter \"%s\"", k);
             return err_at(e, NULL, 0, 0, k);
@@ -229,7 +238,7 @@ static void filters(const rs_query *q, int patents, buf *w, json_t *vals)
         json_array_append_new(vals, json_string(h.s));
         buf_free(&h);
     }
-    const char *fd = patents ? "filing_date" : "filing_date", *gd = patents ? "grant_date" : "reg_date";
+    const char *fd = "filing_date", *gd = patents ? "grant_date" : "reg_date";
     if (q->filed_from) {
         buf_printf(w, " AND p.%s >= ?", fd);
         json_array_append_new(vals, json_string(q->filed_from));
@@ -267,7 +276,8 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
 {
     *out = NULL;
     if (store_kind_of(db) != STORE_SQLITE)
-        return err_set(e, 501, "search.backend", "该数据库后端尚不支持全文检索", "Full-text search is not available on this database backend yet");
+        return err_set(e, 501, "search.backend", "该数据库后端尚不支持全文检索",
+                       "Full-text search is not available on this database backend yet");
     if (!q->q || !util_utf8_valid(q->q, strlen(q->q)))
         return err_set(e, 400, "search.encoding", "检索词不是有效的 UTF-8 文本", "The search text is not valid UTF-8");
     int patents = !q->scope || !strcmp(q->scope, "patents");
@@ -301,20 +311,23 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         ranked = nmatch <= RS_RANK_LIMIT;
     }
     if (patents)
-        buf_printf(&sql,
-                   "SELECT p.id, p.appno, p.kind, p.title, p.first_applicant, p.filing_date, p.grant_date, p.region_code,"
-                   " p.ipc_main, p.synthetic, cjk_snippet(patents_fts, 0, '<mark>', '</mark>', '…', 40, ?1),"
-                   " cjk_snippet(patents_fts, 1, '<mark>', '</mark>', '…', 48, ?1),"
-                   " cjk_snippet(patents_fts, 2, '<mark>', '</mark>', '…', 24, ?1), patents_fts.rank");
+        buf_printf(
+            &sql,
+            "SELECT p.id, p.appno, p.kind, p.title, p.first_applicant, p.filing_date, p.grant_date, p.region_code,"
+            " p.ipc_main, p.synthetic, cjk_snippet(patents_fts, 0, '<mark>', '</mark>', '…', 40, ?1),"
+            " cjk_snippet(patents_fts, 1, '<mark>', '</mark>', '…', 48, ?1),"
+            " cjk_snippet(patents_fts, 2, '<mark>', '</mark>', '…', 24, ?1), patents_fts.rank");
     else
-        buf_printf(&sql,
-                   "SELECT p.id, p.reg_no, p.status, p.mark_text, p.applicant, p.filing_date, p.reg_date, p.region_code,"
-                   " p.expiry_date, p.synthetic, cjk_snippet(trademarks_fts, 0, '<mark>', '</mark>', '…', 40, ?1),"
-                   " cjk_snippet(trademarks_fts, 2, '<mark>', '</mark>', '…', 48, ?1),"
-                   " cjk_snippet(trademarks_fts, 1, '<mark>', '</mark>', '…', 24, ?1), trademarks_fts.rank");
-    buf_printf(&sql, " FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s"
-                     " ORDER BY %s%s LIMIT %d OFFSET %d",
-               fts, tbl, fts, fts, buf_cstr(&w), ranked ? "rank" : fts, ranked ? "" : ".rowid DESC", q->limit + 1, q->offset);
+        buf_printf(
+            &sql, "SELECT p.id, p.reg_no, p.status, p.mark_text, p.applicant, p.filing_date, p.reg_date, p.region_code,"
+                  " p.expiry_date, p.synthetic, cjk_snippet(trademarks_fts, 0, '<mark>', '</mark>', '…', 40, ?1),"
+                  " cjk_snippet(trademarks_fts, 2, '<mark>', '</mark>', '…', 48, ?1),"
+                  " cjk_snippet(trademarks_fts, 1, '<mark>', '</mark>', '…', 24, ?1), trademarks_fts.rank");
+    buf_printf(&sql,
+               " FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s"
+               " ORDER BY %s%s LIMIT %d OFFSET %d",
+               fts, tbl, fts, fts, buf_cstr(&w), ranked ? "rank" : fts, ranked ? "" : ".rowid DESC", q->limit + 1,
+               q->offset);
     int rc = -1;
     json_t *items = json_array();
     int64_t total = -1;
@@ -328,8 +341,10 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         json_t *it = json_object();
         json_object_set_new(it, "type", json_string(patents ? "patent" : "trademark"));
         json_object_set_new(it, "id", json_integer(store_col_int(st, 0)));
-        static const char *pnames[] = {NULL, "appno", "kind", "title", "first_applicant", "filing_date", "grant_date", "region_code", "ipc_main"};
-        static const char *tnames[] = {NULL, "reg_no", "status", "mark_text", "applicant", "filing_date", "reg_date", "region_code", "expiry_date"};
+        static const char *pnames[] = {NULL,          "appno",      "kind",        "title",   "first_applicant",
+                                       "filing_date", "grant_date", "region_code", "ipc_main"};
+        static const char *tnames[] = {NULL,          "reg_no",   "status",      "mark_text",  "applicant",
+                                       "filing_date", "reg_date", "region_code", "expiry_date"};
         for (int c = 1; c <= 8; c++) {
             const char *v = store_col_text(st, c);
             json_object_set_new(it, patents ? pnames[c] : tnames[c], v ? json_string(v) : json_null());
@@ -344,7 +359,8 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         }
         json_object_set_new(it, "synthetic", json_boolean(store_col_int(st, 9)));
         json_object_set_new(it, "title_hl", json_string(store_col_text(st, 10) ? store_col_text(st, 10) : ""));
-        json_object_set_new(it, patents ? "abstract_hl" : "goods_hl", json_string(store_col_text(st, 11) ? store_col_text(st, 11) : ""));
+        json_object_set_new(it, patents ? "abstract_hl" : "goods_hl",
+                            json_string(store_col_text(st, 11) ? store_col_text(st, 11) : ""));
         json_object_set_new(it, "holders_hl", json_string(store_col_text(st, 12) ? store_col_text(st, 12) : ""));
         json_object_set_new(it, "score", json_real(-store_col_double(st, 13)));
         json_array_append_new(items, it);
@@ -354,8 +370,9 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
     int more = n > q->limit;
     if (q->count) {
         buf cq = BUF_INIT;
-        buf_printf(&cq, "SELECT COUNT(*) FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s", fts,
-                   tbl, fts, fts, buf_cstr(&w));
+        buf_printf(&cq,
+                   "SELECT COUNT(*) FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s",
+                   fts, tbl, fts, fts, buf_cstr(&w));
         st = store_prepare(db, cq.s, e);
         buf_free(&cq);
         if (!st) goto out;
@@ -366,7 +383,8 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         store_done(st);
         if (r < 0) goto out;
     }
-    *out = json_pack("{s:s,s:s,s:s,s:o}", "q", q->q, "match", match, "order", ranked ? "relevance" : "newest", "items", items);
+    *out = json_pack("{s:s,s:s,s:s,s:o}", "q", q->q, "match", match, "order", ranked ? "relevance" : "newest", "items",
+                     items);
     items = NULL;
     json_object_set_new(*out, "next_offset", more ? json_integer(q->offset + q->limit) : json_null());
     if (total >= 0) json_object_set_new(*out, "total", json_integer(total));

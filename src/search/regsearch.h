@@ -31,16 +31,16 @@ int rs_defer_begin(store *db, err *e);
 int rs_defer_end(store *db, err *e);
 
 typedef struct rs_query {
-    const char *q;          /* user text (required) */
-    const char *scope;      /* "patents" (default), "trademarks" */
-    const char *kind;       /* patent type: invention/utility/design */
-    const char *ipc;        /* IPC prefix, e.g. "H04L" or "H04L 29/08" */
-    const char *region;     /* GB/T 2260 code; province/city codes match their districts */
-    const char *holder;     /* substring of a holder name */
+    const char *q;      /* user text (required) */
+    const char *scope;  /* "patents" (default), "trademarks" */
+    const char *kind;   /* patent type: invention/utility/design */
+    const char *ipc;    /* IPC prefix, e.g. "H04L" or "H04L 29/08" */
+    const char *region; /* GB/T 2260 code; province/city codes match their districts */
+    const char *holder; /* substring of a holder name */
     const char *filed_from, *filed_to, *granted_from, *granted_to; /* YYYY-MM-DD */
-    const char *in_force_on; /* YYYY-MM-DD: only patents in force that day */
+    const char *in_force_on;                                       /* YYYY-MM-DD: only patents in force that day */
     int limit, offset;
-    int count;              /* also count all matches */
+    int count; /* also count all matches */
 } rs_query;
 
 /* Fills q from URL/CLI arguments (name -> string); 400 on bad values. */

@@ -194,8 +194,8 @@ typedef struct colmark {
     const char *text;
     int ntext;
     tlist tl;
-    unsigned char *hl;  /* per position: inside a match */
-    int *inst;          /* pairs (start position, phrase) of the instances here */
+    unsigned char *hl; /* per position: inside a match */
+    int *inst;         /* pairs (start position, phrase) of the instances here */
     int ninst;
 } colmark;
 
@@ -210,8 +210,7 @@ static void colmark_free(colmark *m)
 /* Tokenizes column col of the current row and marks its matches.
  * big[p] is 1/0 when phrase p is known to end / not to end in a bigram,
  * -1 when unknown.  Returns an SQLite code. */
-static int colmark_load(const Fts5ExtensionApi *api, Fts5Context *fts, int col, const signed char *big,
-                        colmark *m)
+static int colmark_load(const Fts5ExtensionApi *api, Fts5Context *fts, int col, const signed char *big, colmark *m)
 {
     memset(m, 0, sizeof *m);
     int rc = api->xColumnText(fts, col, &m->text, &m->ntext);
@@ -240,8 +239,7 @@ static int colmark_load(const Fts5ExtensionApi *api, Fts5Context *fts, int col, 
         if (size < 1) continue;
         int last = off + size - 1;
         if (last >= npos) last = npos - 1;
-        if (big[ph] != 0 && last + 1 < npos && v[last].cjk && v[last + 1].cjk &&
-            v[last].end == v[last + 1].start)
+        if (big[ph] != 0 && last + 1 < npos && v[last].cjk && v[last + 1].cjk && v[last].end == v[last + 1].start)
             last++;
         for (int k = off; k <= last; k++) m->hl[k] = 1;
         m->inst[2 * m->ninst] = off;
@@ -468,8 +466,7 @@ static int rank_count_cb(const Fts5ExtensionApi *api, Fts5Context *fts, void *ct
  * it never reads the row's length (one %_docsize lookup per matching
  * row, about 70% of bm25's cost), which makes ranking ~5x cheaper on
  * large result sets; fine for short fields such as titles and abstracts. */
-static void cjk_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
-                     sqlite3_value **val)
+static void cjk_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
     const double k1 = 1.2;
     rank_data *d = api->xGetAuxdata(fts, 0);
@@ -533,8 +530,9 @@ static fts5_api *fts5_api_of(sqlite3 *db)
 int srch_register_sqlite(void *sqlite3_db, err *e)
 {
     sqlite3 *db = sqlite3_db;
-    if (!db) return err_set(e, 500, "search.register", "全文检索初始化失败：无数据库连接",
-                            "Full-text search setup failed: no database connection");
+    if (!db)
+        return err_set(e, 500, "search.register", "全文检索初始化失败：无数据库连接",
+                       "Full-text search setup failed: no database connection");
     fts5_api *api = fts5_api_of(db);
     if (!api || api->iVersion < 2)
         return err_set(e, 500, "search.register", "全文检索初始化失败：SQLite 不支持 FTS5",

@@ -34,19 +34,19 @@ static const unsigned char ascii_cls[128] = {
 int srch_is_cjk(uint32_t cp)
 {
     if (cp < 0x1100) return 0;
-    if (cp >= 0x4E00 && cp <= 0x9FFF) return 1;     /* CJK Unified Ideographs */
-    if (cp >= 0x3400 && cp <= 0x4DBF) return 1;     /* Extension A */
-    if (cp >= 0xAC00 && cp <= 0xD7FF) return 1;     /* Hangul syllables, Jamo ext. B */
+    if (cp >= 0x4E00 && cp <= 0x9FFF) return 1; /* CJK Unified Ideographs */
+    if (cp >= 0x3400 && cp <= 0x4DBF) return 1; /* Extension A */
+    if (cp >= 0xAC00 && cp <= 0xD7FF) return 1; /* Hangul syllables, Jamo ext. B */
     if (cp >= 0x3040 && cp <= 0x30FF) return cp != 0x30FB && cp != 0x30A0 && cp != 0x3040; /* kana */
-    if (cp >= 0x3005 && cp <= 0x3007) return 1;     /* 々 〆 〇 */
-    if (cp <= 0x11FF) return 1;                     /* Hangul Jamo */
-    if (cp >= 0x2E80 && cp <= 0x2FDF) return 1;     /* CJK / Kangxi radicals */
-    if (cp >= 0x3131 && cp <= 0x318F) return 1;     /* Hangul compatibility Jamo */
-    if (cp >= 0x31F0 && cp <= 0x31FF) return 1;     /* Katakana phonetic extensions */
-    if (cp >= 0xA960 && cp <= 0xA97F) return 1;     /* Hangul Jamo extended A */
-    if (cp >= 0xF900 && cp <= 0xFAFF) return 1;     /* CJK compatibility ideographs */
-    if (cp >= 0xFF66 && cp <= 0xFFDC) return 1;     /* half-width katakana, hangul */
-    if (cp >= 0x20000 && cp <= 0x323AF) return 1;   /* Extensions B-H, compat. supplement */
+    if (cp >= 0x3005 && cp <= 0x3007) return 1;                                            /* 々 〆 〇 */
+    if (cp <= 0x11FF) return 1;                                                            /* Hangul Jamo */
+    if (cp >= 0x2E80 && cp <= 0x2FDF) return 1;                                            /* CJK / Kangxi radicals */
+    if (cp >= 0x3131 && cp <= 0x318F) return 1;   /* Hangul compatibility Jamo */
+    if (cp >= 0x31F0 && cp <= 0x31FF) return 1;   /* Katakana phonetic extensions */
+    if (cp >= 0xA960 && cp <= 0xA97F) return 1;   /* Hangul Jamo extended A */
+    if (cp >= 0xF900 && cp <= 0xFAFF) return 1;   /* CJK compatibility ideographs */
+    if (cp >= 0xFF66 && cp <= 0xFFDC) return 1;   /* half-width katakana, hangul */
+    if (cp >= 0x20000 && cp <= 0x323AF) return 1; /* Extensions B-H, compat. supplement */
     return 0;
 }
 
@@ -94,8 +94,7 @@ static uint32_t fold(uint32_t cp)
         if (cp < 0x460) return cp;
         if (cp == 0x4C0) return 0x4CF;
         if (cp >= 0x4C1 && cp <= 0x4CE) return (cp & 1) ? cp + 1 : cp;
-        if ((cp >= 0x460 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x4BF) || (cp >= 0x4D0 && cp <= 0x52F))
-            return (cp & 1) ? cp : cp + 1;
+        if (cp <= 0x481 || (cp >= 0x48A && cp <= 0x4BF) || (cp >= 0x4D0 && cp <= 0x52F)) return (cp & 1) ? cp : cp + 1;
         return cp;
     }
     return cp;
@@ -170,19 +169,17 @@ int srch_tokenize(const char *text, size_t n, int for_query, srch_emit_fn emit, 
     int rc;
     ch c;
     next_ch(&c, text, end);
-#define OFF(p) ((int)((p) - text))
+#define OFF(p) ((int)((p)-text))
     while (c.cls != C_END) {
         if (c.cls == C_CJK) {
             int runlen = 0;
             do {
                 ch nx;
                 next_ch(&nx, c.e, end);
-                if (!for_query && (rc = emit(ctx, 0, c.s, (size_t)(c.e - c.s), OFF(c.s), OFF(c.e))))
-                    return rc;
+                if (!for_query && (rc = emit(ctx, 0, c.s, (size_t)(c.e - c.s), OFF(c.s), OFF(c.e)))) return rc;
                 if (nx.cls == C_CJK) {
                     /* bigram: the two characters are adjacent in the input */
-                    rc = emit(ctx, for_query ? 0 : SRCH_COLOCATED, c.s, (size_t)(nx.e - c.s), OFF(c.s),
-                              OFF(nx.e));
+                    rc = emit(ctx, for_query ? 0 : SRCH_COLOCATED, c.s, (size_t)(nx.e - c.s), OFF(c.s), OFF(nx.e));
                     if (rc) return rc;
                 } else if (for_query && runlen == 0) {
                     /* a lone CJK character in a query: its unigram */
@@ -194,16 +191,18 @@ int srch_tokenize(const char *text, size_t n, int for_query, srch_emit_fn emit, 
         } else if (c.cls == C_WORD) {
             size_t len = 0;
             int full = 0; /* set once a character did not fit: the rest is dropped */
-            const char *ws = c.s, *we = c.e;
+            const char *ws = c.s, *we;
             do {
                 if (!full) {
                     if (c.cp < 0x80) {
                         if (len + 1 <= sizeof wb) wb[len++] = (char)(c.cp >= 'A' && c.cp <= 'Z' ? c.cp | 0x20 : c.cp);
-                        else full = 1;
+                        else
+                            full = 1;
                     } else {
                         uint32_t f = c.cls == C_WORD ? fold(c.cp) : c.cp;
                         if (len + 4 <= sizeof wb) len += utf8_put(wb + len, f);
-                        else full = 1;
+                        else
+                            full = 1;
                     }
                 }
                 we = c.e;
@@ -226,8 +225,8 @@ int srch_tokenize(const char *text, size_t n, int for_query, srch_emit_fn emit, 
 typedef struct mx_ctx {
     buf *b;
     int ntok;
-    int last_word;  /* the last token is a word (not CJK) */
-    int last_end;   /* its end offset in the term */
+    int last_word; /* the last token is a word (not CJK) */
+    int last_end;  /* its end offset in the term */
     size_t last_len;
 } mx_ctx;
 

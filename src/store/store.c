@@ -12,12 +12,37 @@
 int store_open(const char *url, store **out, err *e)
 {
     *out = NULL;
-    if (!url || !*url)
-        return err_set(e, 500, "store.url", "未指定数据库", "No database given");
-    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
-        return store_pg_open(url, out, e);
+    if (!url || !*url) return err_set(e, 500, "store.url", "未指定数据库", "No database given");
+    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) return store_pg_open(url, out, e);
     if (!strncmp(url, "sqlite:", 7)) url += 7;
     return store_sqlite_open(url, out, e);
+}
+
+/* The SQLite file path of url, or NULL for another backend's URL. */
+static const char *sqlite_path(const char *url)
+{
+    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) return NULL;
+    return strncmp(url, "sqlite:", 7) ? url : url + 7;
+}
+
+int store_backup(store *s, const char *dest, err *e)
+{
+    if (!s->ops->backup)
+        return err_set(e, 501, "store.unsupported", "此数据库后端尚不支持备份",
+                       "This database backend cannot back up yet");
+    if (s->in_tx)
+        return err_set(e, 500, "store.nested_tx", "内部错误：事务中不能备份",
+                       "Internal error: backup inside a transaction");
+    return s->ops->backup(s, dest, e);
+}
+
+int store_replace(const char *url, const char *src, err *e)
+{
+    const char *path = url && *url ? sqlite_path(url) : NULL;
+    if (!path)
+        return err_set(e, 501, "store.unsupported", "此数据库后端尚不支持恢复",
+                       "This database backend cannot restore yet");
+    return store_sqlite_replace(path, src, e);
 }
 
 void store_close(store *s)
@@ -32,8 +57,7 @@ int store_exec(store *s, const char *sql, err *e) { return s->ops->exec(s, sql, 
 
 int store_begin(store *s, err *e)
 {
-    if (s->in_tx)
-        return err_set(e, 500, "store.nested_tx", "内部错误：事务嵌套", "Internal error: nested transaction");
+    if (s->in_tx) return err_set(e, 500, "store.nested_tx", "内部错误：事务嵌套", "Internal error: nested transaction");
     if (s->ops->exec(s, s->ops->begin_sql, e)) return -1;
     s->in_tx = 1;
     s->tx_seq++;

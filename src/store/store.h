@@ -38,11 +38,11 @@ typedef enum { STORE_SQLITE = 1, STORE_PG = 2 } store_kind;
 
 /* Logical column types for DDL; see store_sql_type(). */
 typedef enum {
-    STORE_T_PK,     /* 64-bit integer primary key assigned by the database */
-    STORE_T_INT,    /* 64-bit integer */
-    STORE_T_REAL,   /* double */
-    STORE_T_TEXT,   /* UTF-8 text */
-    STORE_T_BOOL,   /* stored as integer 0/1 on every backend */
+    STORE_T_PK,   /* 64-bit integer primary key assigned by the database */
+    STORE_T_INT,  /* 64-bit integer */
+    STORE_T_REAL, /* double */
+    STORE_T_TEXT, /* UTF-8 text */
+    STORE_T_BOOL, /* stored as integer 0/1 on every backend */
 } store_type;
 
 /* Opens the database named by url: a SQLite file path (created if missing,
@@ -110,6 +110,24 @@ const char *store_sql_type(const store *s, store_type t);
 const char *store_sql_ilike(const store *s);
 /* " FOR UPDATE" where the backend needs row locks in a write transaction. */
 const char *store_sql_for_update(const store *s);
+
+/* Online backup: copies the whole database s is connected to into the new
+ * file dest as one consistent snapshot, while other connections go on
+ * reading and writing (SQLite: the online backup API in a single step, i.e.
+ * one read transaction; WAL lets writers proceed meanwhile).  The copy is
+ * written to a temporary file next to dest, synced and renamed, so dest is
+ * either absent or complete; it is a self-contained file (rollback
+ * journal, no -wal beside it).  dest must not exist (409 backup.exists).
+ * s must not be inside a transaction.  Other backends: 501
+ * store.unsupported for now. */
+int store_backup(store *s, const char *dest, err *e);
+/* Restore support: atomically replaces the database named by url with the
+ * database file src (renamed, not copied: src must be on the same file
+ * system, e.g. in the same directory; it must be closed).  Refuses with 409
+ * store.in_use, changing nothing, while any other connection (a running
+ * server, another command) has the database open.  When url names no file
+ * yet, src simply becomes it.  The caller verifies src beforehand. */
+int store_replace(const char *url, const char *src, err *e);
 
 /* A fixed-size pool of connections to one database for server threads.
  * store_pool_get() blocks until a connection is free. */

@@ -26,6 +26,7 @@ typedef struct store_ops {
     double (*col_double)(store_stmt *st, int i);
     int64_t (*changes)(store_stmt *st);
     const char *(*sql_type)(store_type t);
+    int (*backup)(store *s, const char *dest, err *e); /* NULL: not supported yet */
     const char *ilike;
     const char *begin_sql;
     const char *for_update;
@@ -36,7 +37,7 @@ struct store {
     store_kind kind;
     char *url;
     int in_tx;
-    unsigned long tx_seq; /* +1 at every begin */
+    unsigned long tx_seq;       /* +1 at every begin */
     struct store_cached *cache; /* see store_cache_get() */
 };
 
@@ -56,6 +57,7 @@ struct store_stmt {
 };
 
 int store_sqlite_open(const char *path, store **out, err *e);
+int store_sqlite_replace(const char *path, const char *src, err *e);
 int store_pg_open(const char *url, store **out, err *e);
 
 #endif

@@ -10,7 +10,6 @@ int store_pg_open(const char *url, store **out, err *e)
 {
     (void)url;
     *out = NULL;
-    return err_set(e, 501, "store.pg_unavailable",
-                   "此版本尚不支持 PostgreSQL 数据库；请使用 SQLite 文件路径",
+    return err_set(e, 501, "store.pg_unavailable", "此版本尚不支持 PostgreSQL 数据库；请使用 SQLite 文件路径",
                    "This build does not support PostgreSQL yet; use a SQLite file path");
 }

@@ -31,19 +31,19 @@ typedef struct tdb {
 } tdb;
 
 /* Fails the test with the error's messages when rc is not 0. */
-#define T_OK(call, e)                                                                                   \
-    do {                                                                                                \
-        if ((call) != 0)                                                                                \
-            fail_msg("%s failed: %d %s %s (%s)", #call, (e)->status, (e)->code ? (e)->code : "-",      \
-                     err_msg((e), LANG_EN), (e)->items ? "with items" : "no items");                    \
+#define T_OK(call, e) \
+    do { \
+        if ((call) != 0) \
+            fail_msg("%s failed: %d %s %s (%s)", #call, (e)->status, (e)->code ? (e)->code : "-", \
+                     err_msg((e), LANG_EN), (e)->items ? "with items" : "no items"); \
     } while (0)
 
 /* Asserts that err e carries status and code. */
-#define T_ERR(e, st, cd)                                                                                \
-    do {                                                                                                \
-        assert_int_equal((e)->status, (st));                                                            \
-        assert_non_null((e)->code);                                                                     \
-        assert_string_equal((e)->code, (cd));                                                           \
+#define T_ERR(e, st, cd) \
+    do { \
+        assert_int_equal((e)->status, (st)); \
+        assert_non_null((e)->code); \
+        assert_string_equal((e)->code, (cd)); \
     } while (0)
 
 /* Creates the temporary directory and the database file, applies the
@@ -167,12 +167,12 @@ static inline int tdb_item_find(const err *e, const char *field, const char *cod
 }
 
 /* Asserts that e holds an item with field and code. */
-#define T_ITEM(e, field, code)                                                                          \
-    do {                                                                                                \
-        if (tdb_item_find((e), (field), (code)) < 0) {                                                  \
-            char *items_ = tdb_items_text(e);                                                           \
-            fail_msg("no item field=%s code=%s in %s", (field) ? (field) : "(none)", (code), items_);  \
-        }                                                                                               \
+#define T_ITEM(e, field, code) \
+    do { \
+        if (tdb_item_find((e), (field), (code)) < 0) { \
+            char *items_ = tdb_items_text(e); \
+            fail_msg("no item field=%s code=%s in %s", (field) ? (field) : "(none)", (code), items_); \
+        } \
     } while (0)
 
 #endif

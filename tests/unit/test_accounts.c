@@ -93,8 +93,8 @@ static char *login_ok(store *db, const acct_policy *p, const char *name, const c
 }
 
 /* Logs in and expects failure with status and code; *field gets e.field. */
-static void login_fails(store *db, const acct_policy *p, const char *name, const char *pw, int status,
-                        const char *code, char *field, size_t fn)
+static void login_fails(store *db, const acct_policy *p, const char *name, const char *pw, int status, const char *code,
+                        char *field, size_t fn)
 {
     err e = ERR_INIT;
     char *tok = (char *)1;
@@ -121,7 +121,7 @@ static void test_passwords(void **state)
     err_clear(&e);
     assert_int_equal(acct_password_ok("12345678", &e), 0);
     assert_int_equal(acct_password_ok("密码密码密码密码", &e), 0); /* 8 code points, 24 bytes */
-    assert_int_equal(acct_password_ok("密码密码密码密", &e), -1);     /* 7 code points, 21 bytes */
+    assert_int_equal(acct_password_ok("密码密码密码密", &e), -1);  /* 7 code points, 21 bytes */
     err_clear(&e);
     char pw[130];
     memset(pw, 'p', 128);
@@ -176,7 +176,8 @@ static void test_login_session_logout(void **state)
     assert_int_equal(tdb_int(db, sql), 1);
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM sessions WHERE token_hash = '%s' OR csrf = '%s'", tok, tok);
     assert_int_equal(tdb_int(db, sql), 0);
-    snprintf(sql, sizeof sql, "SELECT expires - CAST(strftime('%%s', 'now') AS INTEGER) FROM sessions WHERE token_hash = '%s'", th);
+    snprintf(sql, sizeof sql,
+             "SELECT expires - CAST(strftime('%%s', 'now') AS INTEGER) FROM sessions WHERE token_hash = '%s'", th);
     int64_t left = tdb_int(db, sql);
     assert_true(left >= 3598 && left <= 3600);
 
@@ -345,8 +346,8 @@ static void test_lockout(void **state)
     assert_true(!strcmp(wait, "60") || !strcmp(wait, "59"));
     login_fails(db, &p, "alice", "wrong", 429, "auth.locked", NULL, 0);
     assert_int_equal(tdb_int(db, "SELECT COUNT(*) FROM sessions"), 0);
-    assert_int_equal(tdb_int(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'login_locked' AND user_name = 'alice'"),
-                     1);
+    assert_int_equal(
+        tdb_int(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'login_locked' AND user_name = 'alice'"), 1);
     /* the lock is per name */
     acct_user u;
     char *tok = NULL;
@@ -425,8 +426,8 @@ static void test_tokens(void **state)
     util_sha256_hex(tok, strlen(tok), th);
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM api_tokens WHERE token_hash = '%s' AND label = 'ci 构建'", th);
     assert_int_equal(tdb_int(db, sql), 1);
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE '%%%s%%' OR after_json LIKE '%%%s%%'",
-             tok + 4, th);
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE '%%%s%%' OR after_json LIKE '%%%s%%'", tok + 4, th);
     assert_int_equal(tdb_int(db, sql), 0);
     json_t *out = NULL;
     T_OK(audit_list(db, 0, 1, NULL, 0, &out, &e), &e);

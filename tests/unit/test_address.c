@@ -129,7 +129,7 @@ static void test_data_file(void **state)
 typedef struct acase {
     const char *addr;
     int rc;
-    const char *code;  /* expected code ("" = none) */
+    const char *code; /* expected code ("" = none) */
     addr_level level;
     addr_conf conf;
     unsigned flags;    /* flags that must be set */
@@ -341,7 +341,8 @@ static void test_resolve_district_alone(void **state)
         for (size_t j = 0; j < nrows; j++) {
             if (strcmp(rows[j].name, d->name)) continue;
             if (!strcmp(rows[j].level, "district")) same++;
-            else other_level++;
+            else
+                other_level++;
         }
         if (other_level) continue; /* e.g. a county-level city named like a prefecture */
         char a[256];
@@ -357,7 +358,8 @@ static void test_resolve_district_alone(void **state)
             int found = 0;
             for (int k = 0; k < r.ncandidates; k++) found |= !strcmp(r.candidates[k], d->code);
             if (r.confidence == ADDR_CONF_EXACT || !found || r.ncandidates_total < 2) {
-                if (bad++ < 20) fprintf(stderr, "ambiguous: %s -> rc %d %s, %d candidates\n", a, rc, r.code, r.ncandidates);
+                if (bad++ < 20)
+                    fprintf(stderr, "ambiguous: %s -> rc %d %s, %d candidates\n", a, rc, r.code, r.ncandidates);
             }
         }
     }
@@ -371,7 +373,8 @@ static void test_resolve_district_alone(void **state)
 static void test_resolve_garbage(void **state)
 {
     (void)state;
-    static const char *bits[] = {"，", " ", "　", "１", "2", "0", "号", "路", "(", "x", "Road", ",", "\xe4", "\xff", "市", "区"};
+    static const char *bits[] = {"，", " ", "　",   "１", "2",    "0",    "号", "路",
+                                 "(",  "x", "Road", ",",  "\xe4", "\xff", "市", "区"};
     uint64_t z = 0x9E3779B97F4A7C15u;
     char a[ADDR_MAX_INPUT + 1024];
     addr_result r;
@@ -397,7 +400,8 @@ static void test_resolve_garbage(void **state)
         assert_true(rc == 0 || rc == 1);
         assert_true(r.match_off + r.match_len <= n);
         if (rc == 1) assert_non_null(addr_region_name(r.code));
-        else assert_string_equal(r.code, "");
+        else
+            assert_string_equal(r.code, "");
         assert_true(r.ncandidates >= 0 && r.ncandidates <= ADDR_MAX_CANDIDATES && r.ncandidates <= r.ncandidates_total);
         for (int i = 0; i < r.ncandidates; i++) assert_non_null(addr_region_name(r.candidates[i]));
     }
@@ -432,9 +436,15 @@ static void test_resolve_speed(void **state)
 {
     (void)state;
     static const char *mix[] = {
-        "上海市徐汇区漕宝路650号", "200030 上海市徐汇区漕宝路650号", "徐汇区虹桥路1号",
-        "上海市徐汇区田林路140号28号楼", "北京市海淀区中关村大街1号", "江苏省苏州市工业园区星湖街328号",
-        "Xuhui District, Shanghai", "广东省深圳市南山区科技园科苑路15号", "浙江省杭州市余杭区文一西路969号",
+        "上海市徐汇区漕宝路650号",
+        "200030 上海市徐汇区漕宝路650号",
+        "徐汇区虹桥路1号",
+        "上海市徐汇区田林路140号28号楼",
+        "北京市海淀区中关村大街1号",
+        "江苏省苏州市工业园区星湖街328号",
+        "Xuhui District, Shanghai",
+        "广东省深圳市南山区科技园科苑路15号",
+        "浙江省杭州市余杭区文一西路969号",
         "四川省成都市高新区天府大道北段1700号",
     };
     const int n = 200000;
@@ -469,8 +479,8 @@ static void test_region_load(void **state)
     assert_int_equal(created, 3221 - 3); /* the demo's 310000, 310100, 310104 */
     assert_int_equal(skipped, 3);
     assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM regions WHERE deleted_at IS NULL"), 3221);
-    assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM regions WHERE code = '310104' AND name_en = 'Xuhui District'"),
-                     1);
+    assert_int_equal(
+        tdb_int(t->db, "SELECT COUNT(*) FROM regions WHERE code = '310104' AND name_en = 'Xuhui District'"), 1);
     assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM regions WHERE code = '530102' AND parent_code = '530100'"
                                     " AND level = 'district' AND name_zh = '五华区'"),
                      1);
@@ -545,7 +555,9 @@ static void test_region_load_errors(void **state)
     /* nothing was written */
     assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM regions"), 3);
     /* a good small file inside the caller's transaction */
-    write_file(p, "code,name,level,parent\n110000,北京市,province,\n110100,市辖区,city,110000\n110101,东城区,district,110100\n");
+    write_file(
+        p,
+        "code,name,level,parent\n110000,北京市,province,\n110100,市辖区,city,110000\n110101,东城区,district,110100\n");
     T_OK(store_begin(t->db, &e), &e);
     T_OK(region_load(t->db, p, &sys_actor, &e), &e);
     assert_true(store_in_tx(t->db));
@@ -599,9 +611,10 @@ static void test_review_queue(void **state)
     assert_string_equal(code, "");
     assert_int_equal(queued, ADDR_QUEUED_ALREADY);
     assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM address_reviews"), 1);
-    assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM address_reviews WHERE status = 'pending' AND dept = '310104-ipa'"
-                                    " AND candidates LIKE '%110105%' AND candidates LIKE '%220104%'"
-                                    " AND candidates LIKE '%吉林省长春市朝阳区%'"),
+    assert_int_equal(tdb_int(t->db,
+                             "SELECT COUNT(*) FROM address_reviews WHERE status = 'pending' AND dept = '310104-ipa'"
+                             " AND candidates LIKE '%110105%' AND candidates LIKE '%220104%'"
+                             " AND candidates LIKE '%吉林省长春市朝阳区%'"),
                      1);
     /* city only: queued with the city as the candidate */
     T_OK(addr_resolve_db(t->db, "江苏省苏州市", &sys_actor, code, &queued, &e), &e);

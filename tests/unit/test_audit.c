@@ -177,8 +177,8 @@ static void test_hash_formula(void **state)
         buf b = BUF_INIT;
         const char *bj = store_col_text(st, 6), *aj = store_col_text(st, 7), *rid = store_col_text(st, 5);
         buf_printf(&b, "%s\n%" PRId64 "\n%s\n%s\n%s\n%s\n%s\n%s\n%s", prev, seq, store_col_text(st, 1),
-                   store_col_text(st, 2), store_col_text(st, 3), store_col_text(st, 4), rid ? rid : "",
-                   bj ? bj : "", aj ? aj : "");
+                   store_col_text(st, 2), store_col_text(st, 3), store_col_text(st, 4), rid ? rid : "", bj ? bj : "",
+                   aj ? aj : "");
         char h[65];
         util_sha256_hex(b.s, b.len, h);
         buf_free(&b);
@@ -292,8 +292,7 @@ static void expect_broken(store *db, const char *en_part)
     int64_t n = -1;
     assert_int_equal(audit_verify(db, &n, &e), -1);
     T_ERR(&e, 409, "audit.broken");
-    if (!strstr(err_msg(&e, LANG_EN), en_part))
-        fail_msg("message \"%s\" lacks \"%s\"", err_msg(&e, LANG_EN), en_part);
+    if (!strstr(err_msg(&e, LANG_EN), en_part)) fail_msg("message \"%s\" lacks \"%s\"", err_msg(&e, LANG_EN), en_part);
     err_clear(&e);
 }
 
@@ -412,7 +411,10 @@ static void test_tamper_head(void **state)
     tdb *t = *state;
     store *db = t->db;
     err e = ERR_INIT;
-    T_OK(store_exec(db, "UPDATE audit_head SET hash = '" "0000000000000000000000000000000000000000000000000000000000000000" "'",
+    T_OK(store_exec(db,
+                    "UPDATE audit_head SET hash = '"
+                    "0000000000000000000000000000000000000000000000000000000000000000"
+                    "'",
                     &e),
          &e);
     char want[100];

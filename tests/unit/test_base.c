@@ -142,14 +142,10 @@ static void test_buf_csv_field(void **state)
     static const struct {
         const char *in, *out;
     } cases[] = {
-        {"plain", "plain"},
-        {"中文 名称", "中文 名称"},
-        {"a,b", "\"a,b\""},
-        {"say \"hi\"", "\"say \"\"hi\"\"\""},
-        {"\"", "\"\"\"\""},
-        {"line1\nline2", "\"line1\nline2\""},
-        {"cr\r", "\"cr\r\""},
-        {"", ""},
+        {"plain", "plain"},       {"中文 名称", "中文 名称"},
+        {"a,b", "\"a,b\""},       {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"\"", "\"\"\"\""},       {"line1\nline2", "\"line1\nline2\""},
+        {"cr\r", "\"cr\r\""},     {"", ""},
         {" spaced ", " spaced "},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -197,7 +193,8 @@ static void test_pool_alloc_alignment(void **state)
 {
     (void)state;
     pool *p = pool_new();
-    static const size_t sizes[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1000, 4095, 4096, 4097, 5000, 9000, 20000, 0};
+    static const size_t sizes[] = {1,  2,   3,    7,    8,    9,    15,   16,   17,    31,
+                                   33, 100, 1000, 4095, 4096, 4097, 5000, 9000, 20000, 0};
     unsigned char *ptrs[200];
     size_t lens[200];
     int n = 0;
@@ -298,10 +295,10 @@ static void test_util_dates_leap(void **state)
 
     static const char *bad[] = {
         "1900-02-29", /* divisible by 100, not by 400 */
-        "2100-02-29", "2023-02-29", "2021-02-30", "2021-04-31", "2021-06-31", "2021-09-31", "2021-11-31",
-        "2021-13-01", "2021-00-10", "2021-01-00", "2021-01-32", "0000-01-01", "2021-1-01", "2021-01-1",
-        "21-01-01", "2021/01/01", "2021-01-01x", " 2021-01-01", "2021-01-01 ", "2021-01-01T00:00:00", "",
-        "abcd-ef-gh", "2021-0a-01", "+021-01-01", "2021-+1-01",
+        "2100-02-29", "2023-02-29", "2021-02-30",  "2021-04-31",  "2021-06-31",  "2021-09-31",          "2021-11-31",
+        "2021-13-01", "2021-00-10", "2021-01-00",  "2021-01-32",  "0000-01-01",  "2021-1-01",           "2021-01-1",
+        "21-01-01",   "2021/01/01", "2021-01-01x", " 2021-01-01", "2021-01-01 ", "2021-01-01T00:00:00", "",
+        "abcd-ef-gh", "2021-0a-01", "+021-01-01",  "2021-+1-01",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         d = 12345;
@@ -394,10 +391,23 @@ static void test_util_datetime(void **state)
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         if (util_datetime_valid(good[i])) fail_msg("\"%s\" refused", good[i]);
     static const char *bad[] = {
-        "", "2021-06-01T", "2021-06-01T12:34", "2021-06-01T12:34:5", "2021-06-01T24:00:00",
-        "2021-06-01T12:60:00", "2021-06-01T12:34:61", "2021-06-01T12:34:56.", "2021-06-01T12:34:56.Z",
-        "2021-06-01T12:34:56+0800", "2021-06-01T12:34:56+08", "2021-06-01T12:34:56ZZ", "2021-06-01X12:34:56",
-        "2021-06-01T12:34:56 ", "1900-02-29T00:00:00Z", "2021-02-30T00:00:00Z", "2021-06-01T1a:34:56",
+        "",
+        "2021-06-01T",
+        "2021-06-01T12:34",
+        "2021-06-01T12:34:5",
+        "2021-06-01T24:00:00",
+        "2021-06-01T12:60:00",
+        "2021-06-01T12:34:61",
+        "2021-06-01T12:34:56.",
+        "2021-06-01T12:34:56.Z",
+        "2021-06-01T12:34:56+0800",
+        "2021-06-01T12:34:56+08",
+        "2021-06-01T12:34:56ZZ",
+        "2021-06-01X12:34:56",
+        "2021-06-01T12:34:56 ",
+        "1900-02-29T00:00:00Z",
+        "2021-02-30T00:00:00Z",
+        "2021-06-01T1a:34:56",
         "2021-06-01T12:34:56+08:00Z",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -472,12 +482,18 @@ static void test_util_utf8(void **state)
         {"\xFF", 1, 0, "FF"},
         {"\xFE", 1, 0, "FE"},
         {"\x80", 1, 0, "lone continuation"},
-        {"a\xBF" "b", 3, 0, "continuation in ASCII"},
+        {"a\xBF"
+         "b",
+         3, 0, "continuation in ASCII"},
         {"\xE4\xB8", 2, 0, "truncated 3-byte (first 2 bytes of 中)"},
         {"\xE4", 1, 0, "lead byte only"},
         {"\xF0\x9F\x98", 3, 0, "truncated 4-byte"},
-        {"\xE4\xB8" "a", 3, 0, "3-byte sequence interrupted by ASCII"},
-        {"\xC3" "(", 2, 0, "2-byte sequence with a bad continuation"},
+        {"\xE4\xB8"
+         "a",
+         3, 0, "3-byte sequence interrupted by ASCII"},
+        {"\xC3"
+         "(",
+         2, 0, "2-byte sequence with a bad continuation"},
         {"abc\xE4\xB8", 5, 0, "truncated at the end of a longer string"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -522,14 +538,17 @@ static void test_util_trim(void **state)
         {"x", "x"},
         {"  x  ", "x"},
         {"\t\r\n x y \n\t", "x y"},
-        {"\xE3\x80\x80名称\xE3\x80\x80", "名称"},          /* U+3000 both sides */
+        {"\xE3\x80\x80名称\xE3\x80\x80", "名称"},                    /* U+3000 both sides */
         {"\xE3\x80\x80 \xE3\x80\x80 中 文 \xE3\x80\x80\t", "中 文"}, /* mixed */
-        {"中\xE3\x80\x80文", "中\xE3\x80\x80文"},           /* inner kept */
+        {"中\xE3\x80\x80文", "中\xE3\x80\x80文"},                    /* inner kept */
         {"\xE3\x80\x80\xE3\x80\x80", ""},
         {"   ", ""},
         {"\xE3\x80\x80", ""},
         {"a\xE3\x80", "a\xE3\x80"}, /* a truncated U+3000 is not a space */
-        {"\xE3\x80" "a", "\xE3\x80" "a"},
+        {"\xE3\x80"
+         "a",
+         "\xE3\x80"
+         "a"},
         {"\xE3\x81\x80x", "\xE3\x81\x80x"}, /* U+3040 is not a space */
         {"x\xE3\x80\x81", "x\xE3\x80\x81"}, /* U+3001 (、) is not a space */
     };
@@ -562,8 +581,22 @@ static void test_util_parse_int64(void **state)
         if (util_parse_int64(good[i].s, &v)) fail_msg("\"%s\" refused", good[i].s);
         assert_true(v == good[i].v);
     }
-    static const char *bad[] = {"", " 1", "1 ", "\t1", "1.0", "1e3", "0x10", "abc", "12a", "-", "+", "--1",
-                                "9223372036854775808", "-9223372036854775809", "99999999999999999999", "1,000",
+    static const char *bad[] = {"",
+                                " 1",
+                                "1 ",
+                                "\t1",
+                                "1.0",
+                                "1e3",
+                                "0x10",
+                                "abc",
+                                "12a",
+                                "-",
+                                "+",
+                                "--1",
+                                "9223372036854775808",
+                                "-9223372036854775809",
+                                "99999999999999999999",
+                                "1,000",
                                 "１２"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t v = 99;
@@ -581,18 +614,17 @@ static void test_util_parse_double(void **state)
         const char *s;
         double v;
     } good[] = {
-        {"0", 0},       {"1.5", 1.5},     {"-2.5e3", -2500}, {"+3", 3},       {".5", 0.5},
-        {"5.", 5},      {"1E2", 100},     {"1e+2", 100},     {"1e-2", 0.01},  {"123456789", 123456789},
-        {"1e308", 1e308}, {"-0.0", 0},
+        {"0", 0},      {"1.5", 1.5},   {"-2.5e3", -2500},        {"+3", 3},        {".5", 0.5}, {"5.", 5}, {"1E2", 100},
+        {"1e+2", 100}, {"1e-2", 0.01}, {"123456789", 123456789}, {"1e308", 1e308}, {"-0.0", 0},
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         double v = 99;
         if (util_parse_double(good[i].s, &v)) fail_msg("\"%s\" refused", good[i].s);
         assert_true(v == good[i].v);
     }
-    static const char *bad[] = {"", " 1", "1 ", "1,5", "abc", "inf", "-inf", "infinity", "nan", "NaN", "0x10",
-                                "0x1p3", "1e309", "-1e309", "1e", "e5", ".", "-", "+", "--1", "1.2.3", "1e5e5",
-                                "１"};
+    static const char *bad[] = {"",    " 1",  "1 ",   "1,5",   "abc",   "inf",    "-inf", "infinity",
+                                "nan", "NaN", "0x10", "0x1p3", "1e309", "-1e309", "1e",   "e5",
+                                ".",   "-",   "+",    "--1",   "1.2.3", "1e5e5",  "１"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double v = 99;
         if (util_parse_double(bad[i], &v) != -1) fail_msg("\"%s\" accepted", bad[i]);

@@ -72,8 +72,7 @@ static void test_uscc_real(void **state)
     for (size_t i = 0; i < sizeof uscc_real / sizeof uscc_real[0]; i++) {
         buf norm = BUF_INIT;
         err e = ERR_INIT;
-        if (code_uscc_check(uscc_real[i], &norm, &e) != 0)
-            fail_msg("%s: %s", uscc_real[i], err_msg(&e, LANG_EN));
+        if (code_uscc_check(uscc_real[i], &norm, &e) != 0) fail_msg("%s: %s", uscc_real[i], err_msg(&e, LANG_EN));
         assert_string_equal(buf_cstr(&norm), uscc_real[i]);
         assert_false(err_isset(&e));
         buf_free(&norm);
@@ -100,7 +99,10 @@ static void test_uscc_normalise(void **state)
     assert_int_equal(code_uscc_check("  91440300708461136t\t\n", &norm, NULL), 0);
     assert_string_equal(buf_cstr(&norm), "91440300708461136T");
     /* Ideographic spaces (U+3000) around, lower-case letters inside. */
-    assert_int_equal(code_uscc_check("\xE3\x80\x80" "91110108551385082q\xE3\x80\x80", &norm, NULL), 0);
+    assert_int_equal(code_uscc_check("\xE3\x80\x80"
+                                     "91110108551385082q\xE3\x80\x80",
+                                     &norm, NULL),
+                     0);
     assert_string_equal(buf_cstr(&norm), "91110108551385082Q");
     /* norm is replaced on success, left alone on failure. */
     assert_int_equal(code_uscc_check("91110000802100433C", &norm, NULL), -1);
@@ -135,9 +137,8 @@ static void test_uscc_charset(void **state)
     (void)state;
     err e = ERR_INIT;
     /* I, O, S, V, Z are not in the set (real code with one char replaced). */
-    static const char *const bad[] = {"91110000I02100433B", "91110000O02100433B",
-                                      "91110000S02100433B", "91110000V02100433B",
-                                      "91110000Z02100433B"};
+    static const char *const bad[] = {"91110000I02100433B", "91110000O02100433B", "91110000S02100433B",
+                                      "91110000V02100433B", "91110000Z02100433B"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(code_uscc_check(bad[i], NULL, &e), -1);
         assert_err(&e, "validation.uscc_charset");
@@ -160,7 +161,10 @@ static void test_uscc_charset(void **state)
 
     /* Full-width digit: one character (3 bytes), so the length is right and
      * the charset error names it. */
-    assert_int_equal(code_uscc_check("\xEF\xBC\x99" "1110000802100433B", NULL, &e), -1);
+    assert_int_equal(code_uscc_check("\xEF\xBC\x99"
+                                     "1110000802100433B",
+                                     NULL, &e),
+                     -1);
     assert_err(&e, "validation.uscc_charset");
     assert_non_null(strstr(e.zh, "第 1 位字符 '９'"));
 
@@ -170,7 +174,10 @@ static void test_uscc_charset(void **state)
     assert_non_null(strstr(e.en, "character 17 '统'"));
 
     /* Invalid UTF-8 is shown escaped; messages stay valid UTF-8. */
-    assert_int_equal(code_uscc_check("91110000\xFF" "02100433B", NULL, &e), -1);
+    assert_int_equal(code_uscc_check("91110000\xFF"
+                                     "02100433B",
+                                     NULL, &e),
+                     -1);
     assert_err(&e, "validation.uscc_charset");
     assert_non_null(strstr(e.en, "character 9 '\\xFF'"));
     err_clear(&e);
@@ -183,8 +190,7 @@ static void test_uscc_check(void **state)
     assert_int_equal(code_uscc_check("91110000802100433C", NULL, &e), -1);
     assert_err(&e, "validation.uscc_check");
     assert_string_equal(e.zh, "统一社会信用代码校验位错误：应为 B，实际为 C");
-    assert_string_equal(e.en,
-                        "Unified social credit code check character is wrong: expected B, got C");
+    assert_string_equal(e.en, "Unified social credit code check character is wrong: expected B, got C");
     /* Two digits swapped: caught by the check character. */
     assert_int_equal(code_uscc_check("91440300708461163T", NULL, &e), -1);
     assert_err(&e, "validation.uscc_check");
@@ -208,8 +214,7 @@ static void expect_appno(const char *in, const char *want)
 {
     buf norm = BUF_INIT;
     err e = ERR_INIT;
-    if (code_cn_appno(in, &norm, &e) != 0)
-        fail_msg("'%s': %s", in, err_msg(&e, LANG_EN));
+    if (code_cn_appno(in, &norm, &e) != 0) fail_msg("'%s': %s", in, err_msg(&e, LANG_EN));
     assert_string_equal(buf_cstr(&norm), want);
     buf_free(&norm);
 }
@@ -251,10 +256,12 @@ static void test_appno_normalise(void **state)
     expect_appno("cn202110991218.8", "202110991218.8");
     expect_appno("ZL202110991218.8", "202110991218.8");
     expect_appno("ZL 2021 1 0991218.8", "202110991218.8");
-    expect_appno("2021109912188", "202110991218.8");   /* no dot */
+    expect_appno("2021109912188", "202110991218.8"); /* no dot */
     expect_appno("CN 2021109912188\n", "202110991218.8");
-    expect_appno("202111286633x", "202111286633.X");   /* lower-case x, no dot */
-    expect_appno("\xE3\x80\x80" "2021 1128 6633.x\xE3\x80\x80", "202111286633.X");
+    expect_appno("202111286633x", "202111286633.X"); /* lower-case x, no dot */
+    expect_appno("\xE3\x80\x80"
+                 "2021 1128 6633.x\xE3\x80\x80",
+                 "202111286633.X");
     expect_appno("CN98123456.9", "98123456.9");
     expect_appno("981234569", "98123456.9");
     /* The 15-digit standard form (same files): no check character, so the
@@ -270,19 +277,19 @@ static void test_appno_format(void **state)
     expect_appno_err("", "validation.appno_format");
     expect_appno_err(NULL, "validation.appno_format");
     expect_appno_err("abc", "validation.appno_format");
-    expect_appno_err("202110991218", "validation.appno_format");   /* no check */
+    expect_appno_err("202110991218", "validation.appno_format"); /* no check */
     expect_appno_err("202110991218.", "validation.appno_format");
     expect_appno_err("2021109912188.8", "validation.appno_format");
     expect_appno_err("202110991218.88", "validation.appno_format");
     expect_appno_err("202110991218.A", "validation.appno_format");
     expect_appno_err("2021.10991218.8", "validation.appno_format");
     expect_appno_err("US202110991218.8", "validation.appno_format");
-    expect_appno_err("113781974", "validation.appno_format");      /* a publication number */
-    expect_appno_err("202150991218.1", "validation.appno_format"); /* type 5 */
-    expect_appno_err("199910991218.1", "validation.appno_format"); /* 12 digits before 2003 */
-    expect_appno_err("209910991218.1", "validation.appno_format"); /* future year */
-    expect_appno_err("50123456.1", "validation.appno_format");     /* 8 digits, year 50 */
-    expect_appno_err("98523456.1", "validation.appno_format");     /* 8 digits, type 5 */
+    expect_appno_err("113781974", "validation.appno_format");       /* a publication number */
+    expect_appno_err("202150991218.1", "validation.appno_format");  /* type 5 */
+    expect_appno_err("199910991218.1", "validation.appno_format");  /* 12 digits before 2003 */
+    expect_appno_err("209910991218.1", "validation.appno_format");  /* future year */
+    expect_appno_err("50123456.1", "validation.appno_format");      /* 8 digits, year 50 */
+    expect_appno_err("98523456.1", "validation.appno_format");      /* 8 digits, type 5 */
     expect_appno_err("202021000000001", "validation.appno_format"); /* unknown type code 20 */
     expect_appno_err("102021011286633", "validation.appno_format"); /* serial > 7 digits */
     expect_appno_err("101999001286633", "validation.appno_format"); /* standard form, 1999 */
@@ -295,7 +302,10 @@ static void test_appno_format(void **state)
     assert_non_null(strstr(e.en, "the check character is missing"));
     assert_non_null(strstr(e.en, "got '202110991218'"));
     /* Long or binary input is cut and escaped in the message. */
-    assert_int_equal(code_cn_appno("\x01" "0123456789012345678901234567890123456789xyz", NULL, &e), -1);
+    assert_int_equal(code_cn_appno("\x01"
+                                   "0123456789012345678901234567890123456789xyz",
+                                   NULL, &e),
+                     -1);
     assert_err(&e, "validation.appno_format");
     assert_non_null(strstr(e.en, "got '\\x0101234567890"));
     assert_non_null(strstr(e.en, "...'"));
@@ -344,15 +354,13 @@ static void test_appno_type(void **state)
 
 /* ---- real CNIPA files ---------------------------------------------------- */
 
-static const char *const real_files[] = {"cn_old1.xml", "cn_old2.xml", "cn_old3.xml",
-                                         "cn_new1.xml", "cn_new3.xml"};
+static const char *const real_files[] = {"cn_old1.xml", "cn_old2.xml", "cn_old3.xml", "cn_new1.xml", "cn_new3.xml"};
 
 /* Text of the first child element of n's parent named name (local name). */
 static char *sibling_text(xmlNodePtr n, const char *name)
 {
     for (xmlNodePtr c = n->parent ? n->parent->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
-            return (char *)xmlNodeGetContent(c);
+        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name)) return (char *)xmlNodeGetContent(c);
     return NULL;
 }
 
@@ -360,8 +368,7 @@ static char *sibling_text(xmlNodePtr n, const char *name)
  * When app_norm is given, every number must normalise to the same string,
  * which is stored there (the original and standard forms of the one
  * application of the document). */
-static int check_numbers(xmlXPathContextPtr ctx, const char *file, const char *expr,
-                         buf *app_norm)
+static int check_numbers(xmlXPathContextPtr ctx, const char *file, const char *expr, buf *app_norm)
 {
     xmlXPathObjectPtr res = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
     assert_non_null(res);
@@ -381,7 +388,8 @@ static int check_numbers(xmlXPathContextPtr ctx, const char *file, const char *e
         if (rc != 0) fail_msg("%s: %s: %s", file, num, err_msg(&e, LANG_EN));
         if (app_norm) {
             if (app_norm->len) assert_string_equal(buf_cstr(&norm), buf_cstr(app_norm));
-            else buf_puts(app_norm, buf_cstr(&norm));
+            else
+                buf_puts(app_norm, buf_cstr(&norm));
         }
         count++;
         buf_free(&norm);
@@ -397,19 +405,22 @@ static int check_numbers(xmlXPathContextPtr ctx, const char *file, const char *e
  * read by its first digit). */
 static int stated_type(xmlXPathContextPtr ctx)
 {
-    xmlXPathObjectPtr res = xmlXPathEvalExpression(
-        (const xmlChar *)"(//*[local-name()='application-reference']/@appl-type"
-                         " | //*[local-name()='ApplicationReference']/@applType)[1]",
-        ctx);
+    xmlXPathObjectPtr res =
+        xmlXPathEvalExpression((const xmlChar *)"(//*[local-name()='application-reference']/@appl-type"
+                                                " | //*[local-name()='ApplicationReference']/@applType)[1]",
+                               ctx);
     assert_non_null(res);
     assert_non_null(res->nodesetval);
     assert_int_equal(res->nodesetval->nodeNr, 1);
     char *v = (char *)xmlNodeGetContent(res->nodesetval->nodeTab[0]);
     int t = 0;
     if (!strcmp(v, "发明专利")) t = 1;
-    else if (!strcmp(v, "实用新型")) t = 2;
-    else if (!strcmp(v, "外观设计")) t = 3;
-    else if (strlen(v) == 2 && v[0] >= '1' && v[0] <= '3') t = v[0] - '0';
+    else if (!strcmp(v, "实用新型"))
+        t = 2;
+    else if (!strcmp(v, "外观设计"))
+        t = 3;
+    else if (strlen(v) == 2 && v[0] >= '1' && v[0] <= '3')
+        t = v[0] - '0';
     xmlFree(v);
     xmlXPathFreeObject(res);
     return t;
@@ -422,8 +433,7 @@ static void test_real_files_xml(void **state)
     for (size_t f = 0; f < sizeof real_files / sizeof real_files[0]; f++) {
         char path[256];
         snprintf(path, sizeof path, REAL_DIR "%s", real_files[f]);
-        xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING |
-                                                    XML_PARSE_NOERROR);
+        xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
         if (!doc) fail_msg("cannot parse %s (run the test from the repository root)", path);
         xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
         buf app = BUF_INIT;
@@ -473,9 +483,7 @@ static void test_real_files_text(void **state)
 {
     (void)state;
     regex_t re;
-    assert_int_equal(regcomp(&re, "(^|[^0-9])([0-9]{12}|[0-9]{8})\\.[0-9Xx]([^0-9]|$)",
-                             REG_EXTENDED),
-                     0);
+    assert_int_equal(regcomp(&re, "(^|[^0-9])([0-9]{12}|[0-9]{8})\\.[0-9Xx]([^0-9]|$)", REG_EXTENDED), 0);
     int found = 0;
     for (size_t f = 0; f < sizeof real_files / sizeof real_files[0]; f++) {
         char path[256];
@@ -491,8 +499,7 @@ static void test_real_files_text(void **state)
             memcpy(num, p + m[2].rm_so, len);
             num[len] = '\0';
             err e = ERR_INIT;
-            if (code_cn_appno(num, NULL, &e) != 0)
-                fail_msg("%s: %s: %s", real_files[f], num, err_msg(&e, LANG_EN));
+            if (code_cn_appno(num, NULL, &e) != 0) fail_msg("%s: %s: %s", real_files[f], num, err_msg(&e, LANG_EN));
             found++;
             p += m[2].rm_so + len;
             flags = REG_NOTBOL;
@@ -510,10 +517,9 @@ static void test_real_files_text(void **state)
 static void test_region_valid(void **state)
 {
     (void)state;
-    static const char *const ok[] = {"110000", "110101", "150000", "210000", "230000",
-                                     "310115", "370000", "410000", "460000", "500000",
-                                     "540000", "610000", "650000", "710000", "810000",
-                                     "820000", "440305", "330106"};
+    static const char *const ok[] = {"110000", "110101", "150000", "210000", "230000", "310115",
+                                     "370000", "410000", "460000", "500000", "540000", "610000",
+                                     "650000", "710000", "810000", "820000", "440305", "330106"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         err e = ERR_INIT;
         if (code_region_check(ok[i], &e) != 0) fail_msg("%s: %s", ok[i], err_msg(&e, LANG_EN));
@@ -523,10 +529,9 @@ static void test_region_valid(void **state)
 static void test_region_invalid(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"000000", "100000", "160000", "240000", "380000",
-                                      "470000", "550000", "660000", "700000", "720000",
-                                      "800000", "830000", "990000", "11010",  "1101011",
-                                      "11010a", " 110000", "",       "１１0000"};
+    static const char *const bad[] = {"000000",  "100000", "160000",  "240000", "380000",  "470000", "550000",
+                                      "660000",  "700000", "720000",  "800000", "830000",  "990000", "11010",
+                                      "1101011", "11010a", " 110000", "",       "１１0000"};
     err e = ERR_INIT;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (code_region_check(bad[i], &e) == 0) fail_msg("'%s' accepted", bad[i]);

@@ -54,8 +54,7 @@ static tab_reader *open_mem(const char *name, const char *s)
 {
     tab_reader *r = NULL;
     err e = ERR_INIT;
-    if (tab_open_mem(name, s, strlen(s), TAB_AUTO, &r, &e) != 0)
-        fail_msg("tab_open_mem: %s", err_msg(&e, LANG_EN));
+    if (tab_open_mem(name, s, strlen(s), TAB_AUTO, &r, &e) != 0) fail_msg("tab_open_mem: %s", err_msg(&e, LANG_EN));
     return r;
 }
 
@@ -63,8 +62,7 @@ static tab_reader *open_file(const char *path)
 {
     tab_reader *r = NULL;
     err e = ERR_INIT;
-    if (tab_open_file(path, TAB_AUTO, &r, &e) != 0)
-        fail_msg("tab_open_file %s: %s", path, err_msg(&e, LANG_EN));
+    if (tab_open_file(path, TAB_AUTO, &r, &e) != 0) fail_msg("tab_open_file %s: %s", path, err_msg(&e, LANG_EN));
     return r;
 }
 
@@ -317,8 +315,7 @@ static long write_big(const char *path, long rows, int gb)
     buf_puts(&b, "编号,名称,备注\r\n");
     for (long i = 1; i <= rows; i++) {
         buf_printf(&b, "%ld,城市%ld,", i, i);
-        if (i % 7 == 0)
-            buf_printf(&b, "\"多行\r\n说明 \"\"%ld\"\", 含逗号\"\r\n", i);
+        if (i % 7 == 0) buf_printf(&b, "\"多行\r\n说明 \"\"%ld\"\", 含逗号\"\r\n", i);
         else
             buf_printf(&b, "普通%ld\r\n", i);
         if (b.len > 60000 || i == rows) {
@@ -408,16 +405,11 @@ static void direct_api(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(quoting),
-        cmocka_unit_test(line_ends_and_blank_rows),
-        cmocka_unit_test(fixture_basic),
-        cmocka_unit_test(fixture_bom),
-        cmocka_unit_test(fixture_gb18030),
-        cmocka_unit_test(unterminated_quote),
-        cmocka_unit_test(stray_quotes),
-        cmocka_unit_test(invalid_utf8),
-        cmocka_unit_test(open_errors),
-        cmocka_unit_test(big_file),
+        cmocka_unit_test(quoting),         cmocka_unit_test(line_ends_and_blank_rows),
+        cmocka_unit_test(fixture_basic),   cmocka_unit_test(fixture_bom),
+        cmocka_unit_test(fixture_gb18030), cmocka_unit_test(unterminated_quote),
+        cmocka_unit_test(stray_quotes),    cmocka_unit_test(invalid_utf8),
+        cmocka_unit_test(open_errors),     cmocka_unit_test(big_file),
         cmocka_unit_test(direct_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,8 @@ static json_t *import_ok(store *db, const char *name, const char *path, const vo
     json_t *rep = NULL;
     if (imp_run(db, &actor, name, path, data, n, NULL, NULL, NULL, &rep, &e)) {
         char *items = tdb_items_text(&e);
-        fail_msg("import of %s failed: %d %s %s %s", name, e.status, e.code ? e.code : "-", err_msg(&e, LANG_EN), items);
+        fail_msg("import of %s failed: %d %s %s %s", name, e.status, e.code ? e.code : "-", err_msg(&e, LANG_EN),
+                 items);
     }
     assert_non_null(rep);
     return rep;
@@ -141,7 +142,8 @@ static json_t *snapshot(store *db)
     }
     json_decref(names);
     json_object_set_new(snap, "#audit_head", json_integer(tdb_int(db, "SELECT seq FROM audit_head")));
-    json_object_set_new(snap, "#patent_versions", json_integer(tdb_int(db, "SELECT COALESCE(SUM(version), 0) FROM patents")));
+    json_object_set_new(snap, "#patent_versions",
+                        json_integer(tdb_int(db, "SELECT COALESCE(SUM(version), 0) FROM patents")));
     json_object_set_new(snap, "#event_versions",
                         json_integer(tdb_int(db, "SELECT COALESCE(SUM(version), 0) FROM patent_events")));
     return snap;
@@ -201,13 +203,13 @@ static int has_item(const err *e, long row, long col, const char *field, const c
     return 0;
 }
 
-#define EXPECT_ITEM(e, row, col, field, code)                                                           \
-    do {                                                                                                \
-        if (!has_item((e), (row), (col), (field), (code))) {                                            \
-            char *s_ = tdb_items_text(e);                                                               \
-            fail_msg("no item row %ld col %ld field %s code %s in %s", (long)(row), (long)(col),        \
-                     (field) ? (field) : "-", (code), s_);                                              \
-        }                                                                                               \
+#define EXPECT_ITEM(e, row, col, field, code) \
+    do { \
+        if (!has_item((e), (row), (col), (field), (code))) { \
+            char *s_ = tdb_items_text(e); \
+            fail_msg("no item row %ld col %ld field %s code %s in %s", (long)(row), (long)(col), \
+                     (field) ? (field) : "-", (code), s_); \
+        } \
     } while (0)
 
 static void expect_rejected(const err *e)
@@ -261,23 +263,25 @@ typedef struct xml_case {
 /* Values as the files give them (see also test_patxml.c); regions: only
  * cn_old1's applicant is domestic ("650231 云南省昆明市五华区..." -> 530102). */
 static const xml_case xml_cases[] = {
-    {CN_DIR "cn_old1.xml", "201410408762.5", "invention", "一种甘草发酵所得烟用香料及其应用", "云南中烟工业有限责任公司",
-     "530102", "2014-08-19", "A24B 15/18", NULL, "cnipa-xml", 4, 1, 0},
-    {CN_DIR "cn_old2.xml", "201480000986.0", "invention", "用于对包含于人造草坪的填充材料进行重复利用的筛选方法及筛选装置",
-     "可隆科技特株式会社", NULL, "2014-03-28", "B03B 5/04", NULL, "cnipa-xml", 4, 2, 0},
+    {CN_DIR "cn_old1.xml", "201410408762.5", "invention", "一种甘草发酵所得烟用香料及其应用",
+     "云南中烟工业有限责任公司", "530102", "2014-08-19", "A24B 15/18", NULL, "cnipa-xml", 4, 1, 0},
+    {CN_DIR "cn_old2.xml", "201480000986.0", "invention",
+     "用于对包含于人造草坪的填充材料进行重复利用的筛选方法及筛选装置", "可隆科技特株式会社", NULL, "2014-03-28",
+     "B03B 5/04", NULL, "cnipa-xml", 4, 2, 0},
     {CN_DIR "cn_old3.xml", "201480000788.4", "invention", "马来酸伊索拉定的制造方法", "日本新药株式会社", NULL,
      "2014-03-31", "C07D 251/18", NULL, "cnipa-xml", 1, 1, 0},
-    {CN_DIR "cn_new1.xml", "202111286633.X", "invention", "显示设备", "三星显示有限公司", NULL, "2017-04-24", "G09G 3/36",
-     NULL, "cnipa-xml-v2", 3, 1, 0},
-    {CN_DIR "cn_new3.xml", "202180002433.9", "invention", "抗COVID-19的高活性化合物", "阿堤亚制药公司", NULL, "2021-02-24",
-     "A61K 31/7076", NULL, "cnipa-xml-v2", 3, 1, 0},
+    {CN_DIR "cn_new1.xml", "202111286633.X", "invention", "显示设备", "三星显示有限公司", NULL, "2017-04-24",
+     "G09G 3/36", NULL, "cnipa-xml-v2", 3, 1, 0},
+    {CN_DIR "cn_new3.xml", "202180002433.9", "invention", "抗COVID-19的高活性化合物", "阿堤亚制药公司", NULL,
+     "2021-02-24", "A61K 31/7076", NULL, "cnipa-xml-v2", 3, 1, 0},
     {US_DIR "US07272630B2.xml", "US10991571", "invention",
      "Locating potentially identical objects across multiple computers based on stochastic partitioning of workload",
      "John R. Douceur", NULL, "2004-11-18", "G06F 15/13", "2007-09-18", "uspto-xml", 1, 4, 1},
     {US_DIR "US08926509.xml", "US12134151", "invention", "Wireless physiological sensor patches and systems",
      "Surendar Magar", NULL, "2008-06-05", "A61B 5/00", "2015-01-06", "uspto-xml", 14, 5, 1},
-    {US_DIR "US08930553.xml", "US13648029", "invention", "Managing mid-dialog session initiation protocol (SIP) messages",
-     "International Business Machines Corporation", NULL, "2012-10-09", "G06F 15/16", "2015-01-06", "uspto-xml", 1, 1, 1},
+    {US_DIR "US08930553.xml", "US13648029", "invention",
+     "Managing mid-dialog session initiation protocol (SIP) messages", "International Business Machines Corporation",
+     NULL, "2012-10-09", "G06F 15/16", "2015-01-06", "uspto-xml", 1, 1, 1},
 };
 #define NXML (sizeof xml_cases / sizeof xml_cases[0])
 
@@ -374,7 +378,8 @@ static void test_xml_foreign_not_queued(void **state)
     json_t *p = patent_by_appno(t->db, "201480000986.0");
     expect_str(p, "region_code", NULL);
     json_decref(p);
-    int64_t n = tdb_int(t->db, "SELECT COUNT(*) FROM address_reviews WHERE address IN ('韩国京畿道果川市', '日本京都府')");
+    int64_t n =
+        tdb_int(t->db, "SELECT COUNT(*) FROM address_reviews WHERE address IN ('韩国京畿道果川市', '日本京都府')");
     if (n) fail_msg("%lld foreign addresses were queued for review as if domestic", (long long)n);
 }
 
@@ -448,8 +453,9 @@ static void test_lens(void **state)
     json_decref(p);
     /* A CN row: the check character computed (201410213654 -> .2). */
     p = patent_by_appno(t->db, "201410213654.2");
-    expect_str(p, "title",
-               "Nuclear Power Station Climbing Robot System And Method For Detecting Secondary Side Of Steam Generator");
+    expect_str(
+        p, "title",
+        "Nuclear Power Station Climbing Robot System And Method For Detecting Secondary Side Of Steam Generator");
     expect_str(p, "first_applicant", "CHINA NUCLEAR POWER TECHNOLOGY RES INST CO LTD");
     expect_str(p, "filing_date", "2014-07-01");
     expect_str(p, "ipc_main", "G21C 17/013");
@@ -467,7 +473,8 @@ static void test_reimport_unchanged(void **state)
     for (size_t i = 0; i <= NXML; i++) {
         const char *path = i < NXML ? xml_cases[i].file : LENS;
         json_t *before = snapshot(t->db);
-        int64_t pat = tdb_int(t->db, "SELECT COUNT(*) FROM patents"), ev = tdb_int(t->db, "SELECT COUNT(*) FROM patent_events");
+        int64_t pat = tdb_int(t->db, "SELECT COUNT(*) FROM patents"),
+                ev = tdb_int(t->db, "SELECT COUNT(*) FROM patent_events");
         int64_t aud = tdb_int(t->db, "SELECT COUNT(*) FROM audit_log");
         json_t *rep = import_ok(t->db, "again", path, NULL, 0);
         int64_t rows = i < NXML ? 1 : 863;
@@ -482,7 +489,8 @@ static void test_reimport_unchanged(void **state)
         /* every other table exactly as it was */
         json_t *after = snapshot(t->db);
         json_object_set_new(before, "audit_log", json_integer(aud + 1));
-        json_object_set_new(before, "#audit_head", json_integer(json_integer_value(json_object_get(before, "#audit_head")) + 1));
+        json_object_set_new(before, "#audit_head",
+                            json_integer(json_integer_value(json_object_get(before, "#audit_head")) + 1));
         if (!json_equal(before, after)) {
             char *a = json_dumps(before, JSON_COMPACT), *b = json_dumps(after, JSON_COMPACT);
             fail_msg("re-import of %s wrote something:\n%s\n%s", path, a, b);
@@ -576,25 +584,32 @@ static void test_xml_gbk_declared_utf8(void **state)
 
 /* ---- the patent and events templates --------------------------------------- */
 
-static const char *const tpl_header = "申请号,专利类型,名称,申请日,授权公告日,IPC分类号,申请人,申请人地址,申请人国别,发明人,合成数据\r\n";
+static const char *const tpl_header =
+    "申请号,专利类型,名称,申请日,授权公告日,IPC分类号,申请人,申请人地址,申请人国别,发明人,合成数据\r\n";
 
 /* Five patents (all synthetic); bad_date / bad_ipc spoil rows 3 and 5. */
 static char *tpl_csv(int bad_date, int bad_ipc)
 {
     buf b = BUF_INIT;
     buf_puts(&b, tpl_header);
-    buf_puts(&b, "202010000001.1,发明,一种芯片散热装置（合成）,2020-01-10,2021-06-01,H01L 23/367,上海某科技有限公司（合成）,"
-                 "200030 上海市徐汇区漕宝路650号,CN,张三;李四,是\r\n");
-    buf_printf(&b, "202020000002.1,实用新型,一种刘䶮纪念电缆芯线（合成）,%s,,H01B 7/00,北京某研究院（合成）,"
-                    "北京市海淀区中关村大街1号,CN,王五,是\r\n",
+    buf_puts(
+        &b, "202010000001.1,发明,一种芯片散热装置（合成）,2020-01-10,2021-06-01,H01L 23/367,上海某科技有限公司（合成）,"
+            "200030 上海市徐汇区漕宝路650号,CN,张三;李四,是\r\n");
+    buf_printf(&b,
+               "202020000002.1,实用新型,一种刘䶮纪念电缆芯线（合成）,%s,,H01B 7/00,北京某研究院（合成）,"
+               "北京市海淀区中关村大街1号,CN,王五,是\r\n",
                bad_date ? "2021-02-30" : "2021-02-03");
     buf_puts(&b, "202130000003.6,外观设计,芯片包装盒（合成）,2021/6/1,2021-12-01,,上海某科技有限公司（合成）,"
                  "200030 上海市徐汇区漕宝路650号,CN,,是\r\n");
-    buf_printf(&b, "201910000001.9,发明,专利信息检索方法（合成）,2019-03-01,,\"H01L 23/31;%s\",ACME ROBOTICS INC (SYNTHETIC),"
-                    "\"1 Example Street, Boston MA\",US,John Smith,是\r\n",
-               bad_ipc ? "H01L-23" : "G06F 16/31");
-    buf_puts(&b, "201920000001.4,实用新型,一种电缆芯线（合成）,20190415,,H01B 7/02,浦东某公司（合成）,上海市浦东新区张江路100号,,"
-                 "赵六,是\r\n");
+    buf_printf(
+        &b,
+        "201910000001.9,发明,专利信息检索方法（合成）,2019-03-01,,\"H01L 23/31;%s\",ACME ROBOTICS INC (SYNTHETIC),"
+        "\"1 Example Street, Boston MA\",US,John Smith,是\r\n",
+        bad_ipc ? "H01L-23" : "G06F 16/31");
+    buf_puts(
+        &b,
+        "201920000001.4,实用新型,一种电缆芯线（合成）,20190415,,H01B 7/02,浦东某公司（合成）,上海市浦东新区张江路100号,,"
+        "赵六,是\r\n");
     return buf_detach(&b);
 }
 
@@ -742,9 +757,10 @@ static void test_events(void **state)
     assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)"
                                     " AND action = 'import' AND rtype = 'patent_event'"),
                      1);
-    assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM patent_events e JOIN patents p ON p.id = e.patent"
-                                    " WHERE p.appno = '202010000001.1' AND e.kind = 'pledge' AND e.date = '2023-05-10'"
-                                    " AND e.amount = 5000000 AND e.party = '某银行上海分行（合成）' AND e.note = '示例'"),
+    assert_int_equal(tdb_int(t->db,
+                             "SELECT COUNT(*) FROM patent_events e JOIN patents p ON p.id = e.patent"
+                             " WHERE p.appno = '202010000001.1' AND e.kind = 'pledge' AND e.date = '2023-05-10'"
+                             " AND e.amount = 5000000 AND e.party = '某银行上海分行（合成）' AND e.note = '示例'"),
                      1);
     assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM patent_events e JOIN patents p ON p.id = e.patent"
                                     " WHERE p.appno = '202020000002.1' AND e.kind = 'lapse' AND e.date = '2024-02-03'"),
@@ -843,15 +859,19 @@ static void test_reimport_noncanonical_values(void **state)
 static void test_template_party_alignment(void **state)
 {
     tdb *t = *state;
-    const char *csv = "申请号,专利类型,名称,申请人,申请人地址,申请人国别\r\n"
-                      "202010000001.1,发明,对齐（合成）,甲公司（合成）;乙公司（合成）,;上海市浦东新区张江路100号,;CN\r\n";
+    const char *csv =
+        "申请号,专利类型,名称,申请人,申请人地址,申请人国别\r\n"
+        "202010000001.1,发明,对齐（合成）,甲公司（合成）;乙公司（合成）,;上海市浦东新区张江路100号,;CN\r\n";
     json_decref(import_ok(t->db, "align.csv", NULL, csv, strlen(csv)));
     json_t *p = patent_by_appno(t->db, "202010000001.1");
     json_t *apps = json_object_get(p, "applicants");
     char a0[128], a1[128], c1[8], region[8];
-    snprintf(a0, sizeof a0, "%s", str_of(json_array_get(apps, 0), "address") ? str_of(json_array_get(apps, 0), "address") : "(none)");
-    snprintf(a1, sizeof a1, "%s", str_of(json_array_get(apps, 1), "address") ? str_of(json_array_get(apps, 1), "address") : "(none)");
-    snprintf(c1, sizeof c1, "%s", str_of(json_array_get(apps, 1), "country") ? str_of(json_array_get(apps, 1), "country") : "(none)");
+    snprintf(a0, sizeof a0, "%s",
+             str_of(json_array_get(apps, 0), "address") ? str_of(json_array_get(apps, 0), "address") : "(none)");
+    snprintf(a1, sizeof a1, "%s",
+             str_of(json_array_get(apps, 1), "address") ? str_of(json_array_get(apps, 1), "address") : "(none)");
+    snprintf(c1, sizeof c1, "%s",
+             str_of(json_array_get(apps, 1), "country") ? str_of(json_array_get(apps, 1), "country") : "(none)");
     snprintf(region, sizeof region, "%s", str_of(p, "region_code") ? str_of(p, "region_code") : "(none)");
     size_t n = json_array_size(apps);
     json_decref(p);
@@ -873,15 +893,15 @@ static char *tpl_xlsx(const char *dir, size_t *n)
     lxw_worksheet *ws = workbook_add_worksheet(wb, "专利");
     lxw_format *df = workbook_add_format(wb);
     format_set_num_format(df, "yyyy-mm-dd");
-    static const char *hdr[] = {"申请号", "专利类型", "名称", "申请日", "授权公告日", "IPC分类号", "申请人", "申请人地址",
-                                "申请人国别", "发明人", "合成数据"};
+    static const char *hdr[] = {"申请号", "专利类型",   "名称",       "申请日", "授权公告日", "IPC分类号",
+                                "申请人", "申请人地址", "申请人国别", "发明人", "合成数据"};
     static const char *rows[5][11] = {
         {"202010000001.1", "发明", "一种芯片散热装置（合成）", "2020-01-10", "2021-06-01", "H01L 23/367",
          "上海某科技有限公司（合成）", "200030 上海市徐汇区漕宝路650号", "CN", "张三;李四", "是"},
-        {"202020000002.1", "实用新型", "一种刘䶮纪念电缆芯线（合成）", "2021-02-03", "", "H01B 7/00", "北京某研究院（合成）",
-         "北京市海淀区中关村大街1号", "CN", "王五", "是"},
-        {"202130000003.6", "外观设计", "芯片包装盒（合成）", "2021-06-01", "2021-12-01", "", "上海某科技有限公司（合成）",
-         "200030 上海市徐汇区漕宝路650号", "CN", "", "是"},
+        {"202020000002.1", "实用新型", "一种刘䶮纪念电缆芯线（合成）", "2021-02-03", "", "H01B 7/00",
+         "北京某研究院（合成）", "北京市海淀区中关村大街1号", "CN", "王五", "是"},
+        {"202130000003.6", "外观设计", "芯片包装盒（合成）", "2021-06-01", "2021-12-01", "",
+         "上海某科技有限公司（合成）", "200030 上海市徐汇区漕宝路650号", "CN", "", "是"},
         {"201910000001.9", "发明", "专利信息检索方法（合成）", "2019-03-01", "", "H01L 23/31;G06F 16/31",
          "ACME ROBOTICS INC (SYNTHETIC)", "1 Example Street, Boston MA", "US", "John Smith", "是"},
         {"201920000001.4", "实用新型", "一种电缆芯线（合成）", "2019-04-15", "", "H01B 7/02", "浦东某公司（合成）",
@@ -1090,7 +1110,8 @@ static void test_gen_dataset(void **state)
     }
     assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM audit_log"), aud + 3);
     json_object_set_new(before, "audit_log", json_integer(aud + 3));
-    json_object_set_new(before, "#audit_head", json_integer(json_integer_value(json_object_get(before, "#audit_head")) + 3));
+    json_object_set_new(before, "#audit_head",
+                        json_integer(json_integer_value(json_object_get(before, "#audit_head")) + 3));
     expect_same_snapshot(before, t->db);
     json_decref(before);
     /* tdb_rmdir removes files only: empty the two directories */

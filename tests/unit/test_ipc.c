@@ -56,7 +56,9 @@ static void test_shapes(void **state)
     expect("A61B 0005/0205", "A61B 5/0205");
     /* Lower case, tabs, ideographic spaces. */
     expect("a24b 15/18", "A24B 15/18");
-    expect("\tH04W\xE3\x80\x80" "52/0261 ", "H04W 52/0261");
+    expect("\tH04W\xE3\x80\x80"
+           "52/0261 ",
+           "H04W 52/0261");
     /* CPC Y section. */
     expect("Y10S901/01", "Y10S 901/01");
     expect("Y02P 90/08", "Y02P 90/08");
@@ -84,23 +86,23 @@ static void test_refused(void **state)
     refused("");
     refused("   ");
     refused("(2006.01)");
-    refused("I01B 1/00");    /* section I does not exist */
+    refused("I01B 1/00"); /* section I does not exist */
     refused("Z99Z 1/00");
-    refused("A1B 1/00");     /* class one digit */
-    refused("A011 1/00");    /* subclass not a letter */
-    refused("A01B1");        /* group without subgroup */
+    refused("A1B 1/00");  /* class one digit */
+    refused("A011 1/00"); /* subclass not a letter */
+    refused("A01B1");     /* group without subgroup */
     refused("A01B 1/");
     refused("A01B /00");
-    refused("A01B 1/0");     /* one-digit subgroup */
+    refused("A01B 1/0");      /* one-digit subgroup */
     refused("A01B 12345/00"); /* main group too long */
     refused("A01B 1/1234567");
-    refused("A01B 0/00");    /* main group zero */
+    refused("A01B 0/00"); /* main group zero */
     refused("A01B 1/0a");
     refused("A01B 1-00");
     refused("A01B 1/00/00");
     refused("G06F001730000"); /* 13 chars, not the scheme form */
     refused("G06F00173000000");
-    refused("709203");        /* US national classification */
+    refused("709203"); /* US national classification */
     refused("A01BC");
 }
 

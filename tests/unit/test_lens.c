@@ -34,11 +34,11 @@
 #define LENS_FILE "../shared/data/real/lens/lens_autonomous_search.csv"
 
 /* The real header, as the first line of the file. */
-#define HEADER                                                                                  \
-    "#,Jurisdiction,Kind,Publication Number,Lens ID,Publication Date,Publication Year,"        \
-    "Application Number,Application Date,Priority Numbers,Title,Applicants,Inventors,URL,"     \
-    "Type,Full Text,Cited Count,Simple Family Size,Extended Family Size,Sequence Count,"       \
-    "CPC Classifications,IPCR Classifications,US Classifications,PubMed Id(s),DOI(s),"        \
+#define HEADER \
+    "#,Jurisdiction,Kind,Publication Number,Lens ID,Publication Date,Publication Year," \
+    "Application Number,Application Date,Priority Numbers,Title,Applicants,Inventors,URL," \
+    "Type,Full Text,Cited Count,Simple Family Size,Extended Family Size,Sequence Count," \
+    "CPC Classifications,IPCR Classifications,US Classifications,PubMed Id(s),DOI(s)," \
     "Non-Patent Citations\n"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -83,8 +83,7 @@ static opened open_mem(const char *csv, size_t n)
 {
     opened o = {NULL, NULL};
     err e = ERR_INIT;
-    if (tab_open_mem("lens.csv", csv, n, TAB_CSV, &o.t, &e) != 0)
-        fail_msg("tab_open_mem: %s", err_msg(&e, LANG_EN));
+    if (tab_open_mem("lens.csv", csv, n, TAB_CSV, &o.t, &e) != 0) fail_msg("tab_open_mem: %s", err_msg(&e, LANG_EN));
     if (lens_open(o.t, "lens.csv", &o.l, &e) != 0) fail_msg("lens_open: %s", err_msg(&e, LANG_EN));
     return o;
 }
@@ -149,8 +148,7 @@ static void expect_names(json_t *doc, const char *key, ...)
     assert_int_equal(json_array_size(a), i);
 }
 
-static void expect_priority(json_t *doc, size_t i, const char *country, const char *number,
-                            const char *date)
+static void expect_priority(json_t *doc, size_t i, const char *country, const char *number, const char *date)
 {
     json_t *p = json_array_get(json_object_get(doc, "priorities"), i);
     if (!p) fail_msg("priorities[%zu] missing", i);
@@ -188,8 +186,8 @@ static void check_record_1(json_t *d)
     assert_int_equal(json_array_size(json_object_get(d, "priorities")), 1);
     expect_priority(d, 0, "US", "201314042670", "2013-09-30");
     expect_list(d, "ipc", "B60R 16/02", NULL);
-    expect_list(d, "cpc", "B60W 30/00", "B60K 37/04", "B60R 11/0229", "H04N 21/2146",
-                "H04N 21/4122", "H04N 21/41422", NULL);
+    expect_list(d, "cpc", "B60W 30/00", "B60K 37/04", "B60R 11/0229", "H04N 21/2146", "H04N 21/4122", "H04N 21/41422",
+                NULL);
     assert_int_equal(json_integer_value(json_object_get(d, "family_size")), 6);
     expect_str(d, "lang", NULL);
     expect_str(d, "pct_app_no", NULL);
@@ -211,8 +209,7 @@ static void check_record_165(json_t *d)
     expect_str(d, "grant_no", NULL);
     expect_str(d, "title", "Automated Driving Solution Gateway");
     expect_names(d, "applicants", "FORD GLOBAL TECH LLC", NULL);
-    expect_list(d, "inventors", "HAGGERTY TERRY", "VISINTAINER RANDAL HENRY", "MASCARENAS PAUL",
-                NULL);
+    expect_list(d, "inventors", "HAGGERTY TERRY", "VISINTAINER RANDAL HENRY", "MASCARENAS PAUL", NULL);
     expect_priority(d, 0, "US", "201414491570", "2014-09-19");
     expect_list(d, "ipc", "H04L 29/08", "H04L 12/40", "H04L 12/66", NULL);
     expect_list(d, "cpc", "B60R 16/023", "B60W 30/00", "G05D 1/0088", "G05D 2201/0213", NULL);
@@ -233,8 +230,7 @@ static void check_record_345(json_t *d)
     expect_str(d, "filing_date", "2011-09-30");
     expect_str(d, "grant_no", NULL);
     expect_str(d, "title", "Sensor Field Selection");
-    expect_names(d, "applicants", "GOOGLE INC", "FAIRFIELD NATHANIEL", "ZHU JIAJUN",
-                 "DOLGOV DMITRI A", NULL);
+    expect_names(d, "applicants", "GOOGLE INC", "FAIRFIELD NATHANIEL", "ZHU JIAJUN", "DOLGOV DMITRI A", NULL);
     expect_priority(d, 0, "US", "201113150385", "2011-06-01");
     expect_list(d, "ipc", "G05D 1/02", "B60W 30/00", "B60W 30/08", "B60W 40/02", NULL);
 }
@@ -252,8 +248,7 @@ static void check_record_446(json_t *d)
     expect_str(d, "pub_date", "2015-04-22");
     expect_str(d, "grant_no", "CN204287959U");
     expect_str(d, "grant_date", "2015-04-22");
-    expect_str(d, "title",
-               "Autonomous Takeoff And Landing System For Fixed-wing Unmanned Aerial Vehicle (uav)");
+    expect_str(d, "title", "Autonomous Takeoff And Landing System For Fixed-wing Unmanned Aerial Vehicle (uav)");
     expect_names(d, "applicants", "HIWING AVIAT GENERAL EQUIPMENT CO LTD", NULL);
     assert_int_equal(json_array_size(json_object_get(d, "inventors")), 11);
     expect_priority(d, 0, "CN", "201420650106", "2014-11-03");
@@ -271,21 +266,21 @@ static void check_record_819(json_t *d)
     expect_str(d, "pub_no", "AT184916T");
     expect_str(d, "pub_date", "1999-10-15");
     expect_str(d, "filing_date", "1985-08-26");
-    expect_str(d, "title", "Methode Ein Enzymatisch Aktives Polypeptidanalog Des Menschlichen "
-                           "Cu/zn Sod Herzustellen");
+    expect_str(d, "title",
+               "Methode Ein Enzymatisch Aktives Polypeptidanalog Des Menschlichen "
+               "Cu/zn Sod Herzustellen");
     assert_int_equal(json_array_size(json_object_get(d, "priorities")), 5);
     expect_priority(d, 0, "US", "64410584", "1984-08-27");
     expect_priority(d, 1, "US", "64424584", "1984-08-27");
     expect_priority(d, 2, "US", "64455184", "1984-08-27");
     expect_priority(d, 3, "US", "64467184", "1984-08-27");
     expect_priority(d, 4, "US", "64511984", "1984-08-27");
-    expect_list(d, "ipc", "C12N 15/09", "A23K 1/165", "A61K 35/74", "A61K 38/00", "A61K 38/27",
-                "A61K 38/44", "A61K 38/45", "C07H 21/04", "C07K 14/005", "C07K 14/195",
-                "C07K 14/575", "C07K 14/61", "C07K 14/775", "C07K 19/00", "C12N 1/20",
-                "C12N 1/21", "C12N 9/02", "C12N 15/00", "C12N 15/02", "C12N 15/53", "C12N 15/69",
-                "C12N 15/73", "C12P 21/02", "C12P 21/08", "C12R 1/19", NULL);
-    expect_list(d, "cpc", "C12N 9/0089", "A23K 20/168", "A61K 38/446", "C07K 14/61",
-                "C07K 14/775", "C12N 15/69", "C12N 15/73", NULL);
+    expect_list(d, "ipc", "C12N 15/09", "A23K 1/165", "A61K 35/74", "A61K 38/00", "A61K 38/27", "A61K 38/44",
+                "A61K 38/45", "C07H 21/04", "C07K 14/005", "C07K 14/195", "C07K 14/575", "C07K 14/61", "C07K 14/775",
+                "C07K 19/00", "C12N 1/20", "C12N 1/21", "C12N 9/02", "C12N 15/00", "C12N 15/02", "C12N 15/53",
+                "C12N 15/69", "C12N 15/73", "C12P 21/02", "C12P 21/08", "C12R 1/19", NULL);
+    expect_list(d, "cpc", "C12N 9/0089", "A23K 20/168", "A61K 38/446", "C07K 14/61", "C07K 14/775", "C12N 15/69",
+                "C12N 15/73", NULL);
     assert_int_equal(json_integer_value(json_object_get(d, "family_size")), 35);
 }
 
@@ -309,9 +304,10 @@ static void check_record_863(json_t *d)
     expect_str(d, "pub_no", "EP0173280A1");
     expect_str(d, "pub_date", "1986-03-05");
     expect_str(d, "filing_date", "1985-08-26");
-    expect_str(d, "title", "Plasmids Containing Lambda Pl Promoter, And Engineered Restriction "
-                           "Site For Convenient Replacement Of Ribosomal Binding Site, Hosts "
-                           "Containing The Plasmids And Related Methods.");
+    expect_str(d, "title",
+               "Plasmids Containing Lambda Pl Promoter, And Engineered Restriction "
+               "Site For Convenient Replacement Of Ribosomal Binding Site, Hosts "
+               "Containing The Plasmids And Related Methods.");
     assert_int_equal(json_array_size(json_object_get(d, "inventors")), 8);
 }
 
@@ -482,14 +478,13 @@ static void test_missing_columns(void **state)
 static void test_minimal_columns(void **state)
 {
     (void)state;
-    static const char csv[] =
-        "title,Extra Stuff,application date,APPLICATION NUMBER,Publication Number,Kind,"
-        "Jurisdiction\n"
-        "Some Title,zzz,1/1/69,US 201314041364 A,US 2015/0094896 A1,A1,US\n"
-        "Second,,12/31/99,JP 1999123456 A,JP H11123456 A,A,JP\n"
-        "Third,,2/3/2015,CN 201420650106 U,CN 204287959 U,U,CN\n"
-        "Fifth,,8/26/85,85110683,EP0173280A1,A1,EP\n"
-        "Fourth\n";
+    static const char csv[] = "title,Extra Stuff,application date,APPLICATION NUMBER,Publication Number,Kind,"
+                              "Jurisdiction\n"
+                              "Some Title,zzz,1/1/69,US 201314041364 A,US 2015/0094896 A1,A1,US\n"
+                              "Second,,12/31/99,JP 1999123456 A,JP H11123456 A,A,JP\n"
+                              "Third,,2/3/2015,CN 201420650106 U,CN 204287959 U,U,CN\n"
+                              "Fifth,,8/26/85,85110683,EP0173280A1,A1,EP\n"
+                              "Fourth\n";
     opened o = open_mem(csv, strlen(csv));
     json_t *d = next_doc(o.l, 2);
     expect_str(d, "title", "Some Title");
@@ -534,14 +529,14 @@ static void test_minimal_columns(void **state)
 static void test_dates(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"13/45/15", "2/30/15", "0/1/15",  "1/0/15",
-                                      "1/1/1",    "1/1/015", "1-1-15",  "1/1/15x",
-                                      "2015-01-01", "/1/15", "1//15",  "123/1/15"};
+    static const char *const bad[] = {"13/45/15", "2/30/15", "0/1/15",     "1/0/15", "1/1/1", "1/1/015",
+                                      "1-1-15",   "1/1/15x", "2015-01-01", "/1/15",  "1//15", "123/1/15"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         buf csv = BUF_INIT;
-        buf_printf(&csv, "Jurisdiction,Kind,Publication Number,Application Number,"
-                         "Application Date,Title,Publication Date\n"
-                         "US,B2,US 1 B2,US 2 A,1/1/15,T,%s\n",
+        buf_printf(&csv,
+                   "Jurisdiction,Kind,Publication Number,Application Number,"
+                   "Application Date,Title,Publication Date\n"
+                   "US,B2,US 1 B2,US 2 A,1/1/15,T,%s\n",
                    bad[i]);
         opened o = open_mem(csv.s, csv.len);
         json_t *d = NULL;
@@ -555,12 +550,11 @@ static void test_dates(void **state)
         buf_free(&csv);
     }
     /* Leap day, and a bad priority date. */
-    static const char csv[] =
-        "Jurisdiction,Kind,Publication Number,Application Number,Application Date,Title,"
-        "Publication Date,Priority Numbers\n"
-        "US,B2,US 1 B2,US 2 A,2/29/16,T,3/1/00,US 201562106072 P 20150121;;"
-        "AU 2008 900001 A 20080101\n"
-        "US,B2,US 1 B2,US 2 A,2/29/16,T,3/1/00,US 201562106072 P 20151321\n";
+    static const char csv[] = "Jurisdiction,Kind,Publication Number,Application Number,Application Date,Title,"
+                              "Publication Date,Priority Numbers\n"
+                              "US,B2,US 1 B2,US 2 A,2/29/16,T,3/1/00,US 201562106072 P 20150121;;"
+                              "AU 2008 900001 A 20080101\n"
+                              "US,B2,US 1 B2,US 2 A,2/29/16,T,3/1/00,US 201562106072 P 20151321\n";
     opened o = open_mem(csv, strlen(csv));
     json_t *d = next_doc(o.l, 2);
     expect_str(d, "filing_date", "2016-02-29");
@@ -583,10 +577,9 @@ static void test_dates(void **state)
 static void test_cn_check(void **state)
 {
     (void)state;
-    static const char csv[] =
-        "Jurisdiction,Kind,Publication Number,Application Number,Application Date,Title\n"
-        "CN,U,CN 204287959 U,CN 201420650106.9 U,11/3/14,T\n"
-        "CN,U,CN 204287959 U,CN 201420650106.1 U,11/3/14,T\n";
+    static const char csv[] = "Jurisdiction,Kind,Publication Number,Application Number,Application Date,Title\n"
+                              "CN,U,CN 204287959 U,CN 201420650106.9 U,11/3/14,T\n"
+                              "CN,U,CN 204287959 U,CN 201420650106.1 U,11/3/14,T\n";
     opened o = open_mem(csv, strlen(csv));
     json_t *d = NULL;
     err e = ERR_INIT;
@@ -610,14 +603,11 @@ static void test_sniff(void **state)
     hdr[strlen(hdr) - 1] = '\0';
     char *cells[32];
     size_t n = 0;
-    for (char *save = NULL, *t = strtok_r(hdr, ",", &save); t && n < 32;
-         t = strtok_r(NULL, ",", &save))
-        cells[n++] = t;
+    for (char *save = NULL, *t = strtok_r(hdr, ",", &save); t && n < 32; t = strtok_r(NULL, ",", &save)) cells[n++] = t;
     assert_int_equal(n, 26);
     assert_int_equal(lens_sniff(cells, n), 1);
     /* Without Lens ID: some other patent table. */
-    char *no_id[] = {"Jurisdiction", "Kind", "Publication Number", "Application Number",
-                     "Application Date", "Title"};
+    char *no_id[] = {"Jurisdiction", "Kind", "Publication Number", "Application Number", "Application Date", "Title"};
     assert_int_equal(lens_sniff(no_id, 6), 0);
     char *missing[] = {"Lens ID", "Jurisdiction", "Kind", "Publication Number", "Title"};
     assert_int_equal(lens_sniff(missing, 5), 0);
@@ -636,10 +626,10 @@ static void test_close_null(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_real_file),      cmocka_unit_test(test_raw_file_reads_whole),
-        cmocka_unit_test(test_bad_date_row3),  cmocka_unit_test(test_missing_columns),
+        cmocka_unit_test(test_real_file),       cmocka_unit_test(test_raw_file_reads_whole),
+        cmocka_unit_test(test_bad_date_row3),   cmocka_unit_test(test_missing_columns),
         cmocka_unit_test(test_minimal_columns), cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_cn_check),       cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_cn_check),        cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_close_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

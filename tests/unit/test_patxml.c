@@ -33,8 +33,7 @@ static json_t *parse_file(const char *path)
 {
     json_t *doc = NULL;
     err e = ERR_INIT;
-    if (patxml_parse_file(path, &doc, &e) != 0)
-        fail_msg("%s: %s %s", path, e.code, err_msg(&e, LANG_EN));
+    if (patxml_parse_file(path, &doc, &e) != 0) fail_msg("%s: %s %s", path, e.code, err_msg(&e, LANG_EN));
     assert_non_null(doc);
     assert_false(err_isset(&e));
     return doc;
@@ -99,8 +98,8 @@ static size_t count(json_t *doc, const char *key)
 }
 
 /* Asserts party i of doc[key] has these fields (NULL = absent). */
-static void expect_party(json_t *doc, const char *key, size_t i, const char *name,
-                         const char *address, const char *country)
+static void expect_party(json_t *doc, const char *key, size_t i, const char *name, const char *address,
+                         const char *country)
 {
     json_t *p = json_array_get(json_object_get(doc, key), i);
     if (!p) fail_msg("%s[%zu] missing", key, i);
@@ -109,8 +108,7 @@ static void expect_party(json_t *doc, const char *key, size_t i, const char *nam
     expect_str(p, "country", country);
 }
 
-static void expect_priority(json_t *doc, size_t i, const char *country, const char *number,
-                            const char *date)
+static void expect_priority(json_t *doc, size_t i, const char *country, const char *number, const char *date)
 {
     json_t *p = json_array_get(json_object_get(doc, "priorities"), i);
     if (!p) fail_msg("priorities[%zu] missing", i);
@@ -154,14 +152,13 @@ static void test_cn_old1(void **state)
     expect_str(d, "grant_no", NULL);
     expect_str(d, "grant_date", NULL);
     expect_str(d, "title", "一种甘草发酵所得烟用香料及其应用");
-    expect_party(d, "applicants", 0, "云南中烟工业有限责任公司",
-                 "650231 云南省昆明市五华区红锦路367号云烟科技园C区", NULL);
+    expect_party(d, "applicants", 0, "云南中烟工业有限责任公司", "650231 云南省昆明市五华区红锦路367号云烟科技园C区",
+                 NULL);
     assert_int_equal(count(d, "applicants"), 1);
     assert_int_equal(count(d, "patentees"), 0);
     expect_list(d, "ipc", "A24B 15/18", "C11B 9/00", "C12P 1/02", "C12R 1/645", NULL);
     assert_int_equal(count(d, "cpc"), 0);
-    expect_list(d, "inventors", "段焰青", "者为", "李青青", "叶灵", "张伟", "夏建军", "党立志",
-                "王文元", NULL);
+    expect_list(d, "inventors", "段焰青", "者为", "李青青", "叶灵", "张伟", "夏建军", "党立志", "王文元", NULL);
     assert_int_equal(count(d, "priorities"), 0);
     expect_str(d, "pct_app_no", NULL);
     expect_str(d, "pct_pub_no", NULL);
@@ -190,8 +187,7 @@ static void test_cn_old2(void **state)
     expect_str(d, "pub_no", "CN104245143A");
     expect_str(d, "pub_date", "2014-12-24");
     expect_str(d, "grant_no", NULL);
-    expect_str(d, "title",
-               "用于对包含于人造草坪的填充材料进行重复利用的筛选方法及筛选装置");
+    expect_str(d, "title", "用于对包含于人造草坪的填充材料进行重复利用的筛选方法及筛选装置");
     expect_party(d, "applicants", 0, "可隆科技特株式会社", "韩国京畿道果川市", NULL);
     /* The second applicant's address is <text /> in the file. */
     expect_party(d, "applicants", 1, "盛源立赛科株式会社", NULL, NULL);
@@ -315,15 +311,15 @@ static void test_us_7272630(void **state)
     expect_str(d, "pub_date", "2007-09-18");
     expect_str(d, "grant_no", "US7272630B2");
     expect_str(d, "grant_date", "2007-09-18");
-    expect_str(d, "title", "Locating potentially identical objects across multiple computers "
-                           "based on stochastic partitioning of workload");
+    expect_str(d, "title",
+               "Locating potentially identical objects across multiple computers "
+               "based on stochastic partitioning of workload");
     /* v4.2: the inventors are the applicants of app-type
      * applicant-inventor. */
     expect_party(d, "applicants", 0, "John R. Douceur", "Bellevue, WA", "US");
     expect_party(d, "applicants", 3, "William J. Bolosky", "Issaquah, WA", "US");
     assert_int_equal(count(d, "applicants"), 4);
-    expect_list(d, "inventors", "John R. Douceur", "Marvin M. Theimer", "Atul Adya",
-                "William J. Bolosky", NULL);
+    expect_list(d, "inventors", "John R. Douceur", "Marvin M. Theimer", "Atul Adya", "William J. Bolosky", NULL);
     expect_party(d, "patentees", 0, "Microsoft Corporation", "Redmond, WA", "US");
     assert_int_equal(count(d, "patentees"), 1);
     expect_list(d, "ipc", "G06F 15/13", NULL);
@@ -352,18 +348,16 @@ static void test_us_8926509(void **state)
     expect_party(d, "applicants", 0, "Surendar Magar", "Dublin, CA", "US");
     assert_int_equal(count(d, "applicants"), 5);
     assert_int_equal(count(d, "inventors"), 5);
-    expect_list(d, "inventors", "Surendar Magar", "Venkateswara Rao Sattiraju", "Ali Niknejad",
-                "Louis Yun", "James C. Beck", NULL);
+    expect_list(d, "inventors", "Surendar Magar", "Venkateswara Rao Sattiraju", "Ali Niknejad", "Louis Yun",
+                "James C. Beck", NULL);
     expect_party(d, "patentees", 0, "Hmicro, Inc.", "Fremont, CA", "US");
-    expect_list(d, "ipc", "A61B 5/00", "A61B 5/0205", "A61B 5/0404", "A61B 5/11", "H04L 29/08",
-                "G06F 19/00", "H04W 88/00", "H04W 52/00", "H04W 84/00", "A61B 5/021",
-                "A61B 5/024", "A61B 5/0476", "A61B 5/0488", "A61B 5/145", NULL);
+    expect_list(d, "ipc", "A61B 5/00", "A61B 5/0205", "A61B 5/0404", "A61B 5/11", "H04L 29/08", "G06F 19/00",
+                "H04W 88/00", "H04W 52/00", "H04W 84/00", "A61B 5/021", "A61B 5/024", "A61B 5/0476", "A61B 5/0488",
+                "A61B 5/145", NULL);
     /* main-cpc, further-cpc, then the combination sets' new symbols. */
-    expect_list(d, "cpc", "A61B 5/0205", "A61B 5/0024", "A61B 5/0404", "A61B 5/1112",
-                "A61B 5/6833", "G06F 19/3418", "H04L 67/125", "H04L 67/04", "A61B 5/021",
-                "A61B 5/02438", "A61B 5/0476", "A61B 5/0488", "A61B 5/14532", "A61B 5/7232",
-                "A61B 2560/0209", "H04W 84/18", "H04W 88/08", "H04W 52/0235", "H04W 52/0274",
-                NULL);
+    expect_list(d, "cpc", "A61B 5/0205", "A61B 5/0024", "A61B 5/0404", "A61B 5/1112", "A61B 5/6833", "G06F 19/3418",
+                "H04L 67/125", "H04L 67/04", "A61B 5/021", "A61B 5/02438", "A61B 5/0476", "A61B 5/0488", "A61B 5/14532",
+                "A61B 5/7232", "A61B 2560/0209", "H04W 84/18", "H04W 88/08", "H04W 52/0235", "H04W 52/0274", NULL);
     assert_int_equal(count(d, "priorities"), 0); /* a provisional, not a priority claim */
     json_decref(d);
 }
@@ -380,12 +374,10 @@ static void test_us_8930553(void **state)
     expect_str(d, "grant_no", "US8930553B2");
     expect_str(d, "grant_date", "2015-01-06");
     expect_str(d, "title", "Managing mid-dialog session initiation protocol (SIP) messages");
-    expect_party(d, "applicants", 0, "International Business Machines Corporation",
-                 "Armonk, NY", "US");
+    expect_party(d, "applicants", 0, "International Business Machines Corporation", "Armonk, NY", "US");
     assert_int_equal(count(d, "applicants"), 1);
     expect_list(d, "inventors", "Nitzan Nissim", "Brian Pulito", "Asaf Zinger", NULL);
-    expect_party(d, "patentees", 0, "International Business Machines Corporation",
-                 "Armonk, NY", "US");
+    expect_party(d, "patentees", 0, "International Business Machines Corporation", "Armonk, NY", "US");
     expect_list(d, "ipc", "G06F 15/16", NULL);
     assert_int_equal(count(d, "cpc"), 0);
     json_decref(d);
@@ -395,8 +387,7 @@ static void test_us_8930553(void **state)
 static void test_mem_equals_file(void **state)
 {
     (void)state;
-    static const char *const files[] = {CN_DIR "cn_old1.xml", CN_DIR "cn_new3.xml",
-                                        US_DIR "US08926509.xml"};
+    static const char *const files[] = {CN_DIR "cn_old1.xml", CN_DIR "cn_new3.xml", US_DIR "US08926509.xml"};
     for (size_t i = 0; i < 3; i++) {
         size_t n;
         char *data = slurp(files[i], &n);
@@ -426,8 +417,8 @@ static void test_cn_grant(void **state)
     expect_str(d, "pub_no", "CN104223352B");
     expect_str(d, "grant_no", "CN104223352B");
     expect_str(d, "grant_date", "2014-12-24");
-    expect_party(d, "patentees", 0, "云南中烟工业有限责任公司",
-                 "650231 云南省昆明市五华区红锦路367号云烟科技园C区", NULL);
+    expect_party(d, "patentees", 0, "云南中烟工业有限责任公司", "650231 云南省昆明市五华区红锦路367号云烟科技园C区",
+                 NULL);
     json_decref(d);
     free(data);
 }
@@ -611,33 +602,31 @@ static void test_bad_date(void **state)
 static void test_no_external_entities(void **state)
 {
     (void)state;
-    const char *x =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<!DOCTYPE us-patent-grant SYSTEM \"http://example.invalid/us-patent-grant.dtd\" [\n"
-        "<!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n"
-        "]>\n"
-        "<us-patent-grant lang=\"EN\"><us-bibliographic-data-grant>\n"
-        "<publication-reference><document-id><country>US</country>"
-        "<doc-number>D0712345</doc-number><kind>S1</kind><date>20150106</date>"
-        "</document-id></publication-reference>\n"
-        "<application-reference appl-type=\"design\"><document-id><country>US</country>"
-        "<doc-number>29/123,456</doc-number><date>20140101</date></document-id>"
-        "</application-reference>\n"
-        "<priority-claims><priority-claim sequence=\"01\" kind=\"national\">"
-        "<country>DE</country><doc-number>40 2013 001 234.5</doc-number>"
-        "<date>20130702</date></priority-claim></priority-claims>\n"
-        "<invention-title id=\"t\">Chair&xxe;</invention-title>\n"
-        "<pct-or-regional-filing-data><document-id><country>WO</country>"
-        "<doc-number>PCT/EP2013/012345</doc-number><date>20131001</date></document-id>"
-        "</pct-or-regional-filing-data>\n"
-        "<pct-or-regional-publishing-data><document-id><country>WO</country>"
-        "<doc-number>2014/054321</doc-number><kind>A1</kind><date>20140410</date>"
-        "</document-id></pct-or-regional-publishing-data>\n"
-        "</us-bibliographic-data-grant></us-patent-grant>\n";
+    const char *x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<!DOCTYPE us-patent-grant SYSTEM \"http://example.invalid/us-patent-grant.dtd\" [\n"
+                    "<!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n"
+                    "]>\n"
+                    "<us-patent-grant lang=\"EN\"><us-bibliographic-data-grant>\n"
+                    "<publication-reference><document-id><country>US</country>"
+                    "<doc-number>D0712345</doc-number><kind>S1</kind><date>20150106</date>"
+                    "</document-id></publication-reference>\n"
+                    "<application-reference appl-type=\"design\"><document-id><country>US</country>"
+                    "<doc-number>29/123,456</doc-number><date>20140101</date></document-id>"
+                    "</application-reference>\n"
+                    "<priority-claims><priority-claim sequence=\"01\" kind=\"national\">"
+                    "<country>DE</country><doc-number>40 2013 001 234.5</doc-number>"
+                    "<date>20130702</date></priority-claim></priority-claims>\n"
+                    "<invention-title id=\"t\">Chair&xxe;</invention-title>\n"
+                    "<pct-or-regional-filing-data><document-id><country>WO</country>"
+                    "<doc-number>PCT/EP2013/012345</doc-number><date>20131001</date></document-id>"
+                    "</pct-or-regional-filing-data>\n"
+                    "<pct-or-regional-publishing-data><document-id><country>WO</country>"
+                    "<doc-number>2014/054321</doc-number><kind>A1</kind><date>20140410</date>"
+                    "</document-id></pct-or-regional-publishing-data>\n"
+                    "</us-bibliographic-data-grant></us-patent-grant>\n";
     json_t *d = NULL;
     err e = ERR_INIT;
-    if (patxml_parse_mem("d.xml", x, strlen(x), &d, &e) != 0)
-        fail_msg("%s", err_msg(&e, LANG_EN));
+    if (patxml_parse_mem("d.xml", x, strlen(x), &d, &e) != 0) fail_msg("%s", err_msg(&e, LANG_EN));
     expect_str(d, "title", "Chair");
     expect_str(d, "kind", "design");
     expect_str(d, "appno", "US29123456");

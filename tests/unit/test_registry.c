@@ -75,14 +75,14 @@ static json_t *reversed(const json_t *a)
 }
 
 /* Asserts the state (and, when since is given, the day it began) on day. */
-#define EXPECT_STATE(p, ev, day, want, since_str)                                                       \
-    do {                                                                                                \
-        pat_status s_;                                                                                  \
-        pat_status_on((p), (ev), day_of(day), &s_);                                                     \
-        if (s_.state != (want))                                                                         \
+#define EXPECT_STATE(p, ev, day, want, since_str) \
+    do { \
+        pat_status s_; \
+        pat_status_on((p), (ev), day_of(day), &s_); \
+        if (s_.state != (want)) \
             fail_msg("on %s: state %s, expected %s", (day), pat_state_name(s_.state), pat_state_name(want)); \
-        const char *since_ = (since_str);                                                               \
-        if (since_) assert_string_equal(day_str(s_.since), since_);                                     \
+        const char *since_ = (since_str); \
+        if (since_) assert_string_equal(day_str(s_.since), since_); \
     } while (0)
 
 /* A valid CN application number: 12 digits (year, type, serial) + the
@@ -131,8 +131,8 @@ static void test_status_grant(void **state)
     assert_string_equal(day_str(s.term_end), "2035-01-10");
     assert_int_equal(s.cause_event, 0);
     /* Events that do not touch the status are ignored. */
-    json_t *other = evs("fee_paid", "2019-01-10", "transfer", "2019-02-01", "pledge", "2019-03-01",
-                        "licence", "2019-04-01", "pledge_release", "2020-03-01", NULL);
+    json_t *other = evs("fee_paid", "2019-01-10", "transfer", "2019-02-01", "pledge", "2019-03-01", "licence",
+                        "2019-04-01", "pledge_release", "2020-03-01", NULL);
     EXPECT_STATE(p, other, "2020-06-01", PAT_IN_FORCE, "2018-06-01");
     /* Never granted: not granted whatever the events say. */
     json_t *ng = pat("invention", "2015-01-10", NULL);
@@ -342,11 +342,15 @@ static const scase cases[] = {
     {"invention", "2015-01-10", "2018-06-01", {NULL}},
     {"invention", "2015-01-10", "2018-06-01", {"lapse", "2020-03-01", NULL}},
     {"invention", "2015-01-10", "2018-06-01", {"lapse", "2020-03-01", "restoration", "2020-09-15", NULL}},
-    {"invention", "2015-01-10", "2018-06-01",
+    {"invention",
+     "2015-01-10",
+     "2018-06-01",
      {"lapse", "2020-03-01", "restoration", "2020-09-15", "lapse", "2022-03-01", NULL}},
     {"utility", "2016-05-05", "2017-01-01", {"lapse", "2020-03-01", "restoration", "2020-03-01", NULL}},
     {"utility", "2016-05-05", "2017-01-01", {"restoration", "2020-03-01", "lapse", "2020-03-01", NULL}},
-    {"utility", "2016-05-05", "2017-01-01",
+    {"utility",
+     "2016-05-05",
+     "2017-01-01",
      {"lapse", "2019-03-01", "restoration", "2019-06-01", "invalidation", "2019-06-01", NULL}},
     {"invention", "2012-07-07", "2016-02-02", {"invalidation", "2019-05-05", NULL}},
     {"invention", "2012-07-07", "2016-02-02", {"surrender", "2019-07-07", NULL}},
@@ -368,14 +372,13 @@ static const scase cases[] = {
 
 /* Every boundary day of the cases above, its neighbours, and a few more. */
 static const char *const probe_days[] = {
-    "1999-12-31", "2000-01-01", "2003-01-01", "2004-10-01", "2006-01-01", "2010-03-01", "2010-12-01",
-    "2014-02-27", "2014-02-28", "2014-03-01", "2016-02-02", "2017-01-01", "2018-05-31", "2018-06-01",
-    "2019-03-01", "2019-05-04", "2019-05-05", "2019-05-31", "2019-06-01", "2019-07-06", "2019-07-07",
-    "2019-08-07", "2019-08-08", "2019-08-31", "2019-09-01", "2020-02-29", "2020-03-01", "2020-04-14",
-    "2020-04-15", "2020-09-14", "2020-09-15", "2020-12-31", "2021-01-01", "2021-02-28", "2021-03-01",
-    "2022-02-28", "2022-03-01", "2024-02-28", "2024-02-29", "2025-01-01", "2029-12-31", "2030-01-01",
-    "2031-05-30", "2031-05-31", "2031-06-01", "2034-12-31", "2035-01-10", "2036-05-31", "2036-06-01",
-    "2090-01-01",
+    "1999-12-31", "2000-01-01", "2003-01-01", "2004-10-01", "2006-01-01", "2010-03-01", "2010-12-01", "2014-02-27",
+    "2014-02-28", "2014-03-01", "2016-02-02", "2017-01-01", "2018-05-31", "2018-06-01", "2019-03-01", "2019-05-04",
+    "2019-05-05", "2019-05-31", "2019-06-01", "2019-07-06", "2019-07-07", "2019-08-07", "2019-08-08", "2019-08-31",
+    "2019-09-01", "2020-02-29", "2020-03-01", "2020-04-14", "2020-04-15", "2020-09-14", "2020-09-15", "2020-12-31",
+    "2021-01-01", "2021-02-28", "2021-03-01", "2022-02-28", "2022-03-01", "2024-02-28", "2024-02-29", "2025-01-01",
+    "2029-12-31", "2030-01-01", "2031-05-30", "2031-05-31", "2031-06-01", "2034-12-31", "2035-01-10", "2036-05-31",
+    "2036-06-01", "2090-01-01",
 };
 #define NDAYS (sizeof probe_days / sizeof probe_days[0])
 
@@ -443,7 +446,10 @@ static void test_status_sql_agrees(void **state)
     int64_t ids[NCASES];
     for (size_t i = 0; i < NCASES; i++) {
         char appno[16];
-        cn_appno(2004 + (int)i, !strcmp(cases[i].kind, "invention") ? 1 : !strcmp(cases[i].kind, "utility") ? 2 : 3,
+        cn_appno(2004 + (int)i,
+                 !strcmp(cases[i].kind, "invention") ? 1
+                 : !strcmp(cases[i].kind, "utility") ? 2
+                                                     : 3,
                  (int)i + 1, appno);
         json_t *in = json_pack("{s:s,s:s,s:s}", "appno", appno, "kind", cases[i].kind, "title", "状态测试");
         if (cases[i].filing) json_object_set_new(in, "filing_date", json_string(cases[i].filing));
@@ -459,7 +465,8 @@ static void test_status_sql_agrees(void **state)
         pat_status s;
         pat_status_on(p, NULL, day_of("2000-01-01"), &s);
         if (s.term_end < 0) assert_null(str_of(p, "term_end"));
-        else assert_string_equal(str_of(p, "term_end"), day_str(s.term_end));
+        else
+            assert_string_equal(str_of(p, "term_end"), day_str(s.term_end));
         json_decref(p);
     }
     /* SQL and C agree for every patent on every probe day, and the C
@@ -520,8 +527,8 @@ static void test_status_sql_agrees(void **state)
     json_t *p = NULL, *out = NULL;
     T_OK(rec_get(t->db, &type_patent, &actor, ids[12], &p, &e), &e);
     json_t *patch = json_pack("{s:s}", "kind", "invention");
-    T_OK(rec_update(t->db, &type_patent, &actor, ids[12], patch, json_integer_value(json_object_get(p, "version")), &out,
-                    &e),
+    T_OK(rec_update(t->db, &type_patent, &actor, ids[12], patch, json_integer_value(json_object_get(p, "version")),
+                    &out, &e),
          &e);
     assert_string_equal(str_of(out, "term_end"), "2030-04-15");
     assert_int_equal(sql_in_force(t->db, ids[12], "2025-01-01"), 1);
@@ -594,9 +601,11 @@ static void expect_parties(store *db, const json_t *row, const char *field, cons
         json_t *want = json_array_get(arr, i), *got = json_array_get(rows, i);
         assert_string_equal(str_of(got, "name"), str_of(want, "name"));
         if (str_of(want, "address")) assert_string_equal(str_of(got, "address"), str_of(want, "address"));
-        else assert_null(str_of(got, "address"));
+        else
+            assert_null(str_of(got, "address"));
         if (str_of(want, "country")) assert_string_equal(str_of(got, "country"), str_of(want, "country"));
-        else assert_null(str_of(got, "country"));
+        else
+            assert_null(str_of(got, "country"));
         const char *rc = va_arg(ap, const char *);
         if (rc) {
             if (!str_of(got, "region_code")) fail_msg("%s %zu: no region, expected %s", role, i + 1, rc);
@@ -628,8 +637,8 @@ static void test_ipc_normalised(void **state)
     /* Four spellings, two of them the same code: CNIPA text with version,
      * Lens without space, lower case, CPC scheme form. */
     json_t *in = json_pack("{s:s,s:s,s:s,s:[ssss],s:[ss]}", "appno", "202110991218.8", "kind", "invention", "title",
-                           "一种芯片封装结构", "ipc", "h01l 23/31", "H01L23/31 (2006.01)", "H01L  21/56", "G06F0017300000",
-                           "cpc", "H01L2224/48091", "h01l 2224/48091");
+                           "一种芯片封装结构", "ipc", "h01l 23/31", "H01L23/31 (2006.01)", "H01L  21/56",
+                           "G06F0017300000", "cpc", "H01L2224/48091", "h01l 2224/48091");
     T_OK(rec_create(t->db, &type_patent, &actor, in, &out, &e), &e);
     json_t *want = json_pack("[sss]", "H01L 23/31", "H01L 21/56", "G06F 17/30");
     assert_true(json_equal(json_object_get(out, "ipc"), want));
@@ -670,12 +679,14 @@ static void test_ipc_bad(void **state)
     json_decref(in);
     /* A bad CPC is reported on cpc; a non-array ipc and non-string items
      * are structure errors on ipc. */
-    in = json_pack("{s:s,s:s,s:s,s:[s]}", "appno", "202110991218.8", "kind", "invention", "title", "x", "cpc", "nonsense");
+    in = json_pack("{s:s,s:s,s:s,s:[s]}", "appno", "202110991218.8", "kind", "invention", "title", "x", "cpc",
+                   "nonsense");
     assert_int_equal(rec_create(t->db, &type_patent, &actor, in, &out, &e), -1);
     T_ITEM(&e, "cpc", "validation.ipc");
     err_clear(&e);
     json_decref(in);
-    in = json_pack("{s:s,s:s,s:s,s:s}", "appno", "202110991218.8", "kind", "invention", "title", "x", "ipc", "H01L 23/31");
+    in = json_pack("{s:s,s:s,s:s,s:s}", "appno", "202110991218.8", "kind", "invention", "title", "x", "ipc",
+                   "H01L 23/31");
     assert_int_equal(rec_create(t->db, &type_patent, &actor, in, &out, &e), -1);
     T_ITEM(&e, "ipc", "validation.structure");
     err_clear(&e);
@@ -694,8 +705,8 @@ static void expect_party_error(tdb *t, const char *field, json_t *parties)
 {
     err e = ERR_INIT;
     json_t *out = NULL;
-    json_t *in = json_pack("{s:s,s:s,s:s,s:o}", "appno", "202110991218.8", "kind", "invention", "title", "当事人", field,
-                           parties);
+    json_t *in = json_pack("{s:s,s:s,s:s,s:o}", "appno", "202110991218.8", "kind", "invention", "title", "当事人",
+                           field, parties);
     assert_int_equal(rec_create(t->db, &type_patent, &actor, in, &out, &e), -1);
     assert_int_equal(e.status, 422);
     T_ITEM(&e, field, "validation.structure");
@@ -737,11 +748,12 @@ static void test_derived_columns(void **state)
      * decides); the same name again is one holder; the patentee adds one;
      * holders are joined with "；" in order.  Invention filed 2021-08-25 ->
      * term_end 2041-08-25; appno without country -> CN. */
-    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:[s],s:[{s:s,s:s,s:s},{s:s,s:s},{s:s}],s:[{s:s}]}", "appno",
-                           "202110991218.8", "kind", "invention", "title", "一种芯片封装结构", "filing_date", "2021-08-25",
-                           "ipc", "H01L 23/31", "applicants", "name", "上海某科技有限公司", "address",
-                           "200030 上海市徐汇区漕宝路650号", "country", "CN", "name", "北京某研究院", "address",
-                           "北京市海淀区中关村大街1号", "name", "上海某科技有限公司", "patentees", "name", "深圳某公司");
+    json_t *in =
+        json_pack("{s:s,s:s,s:s,s:s,s:[s],s:[{s:s,s:s,s:s},{s:s,s:s},{s:s}],s:[{s:s}]}", "appno", "202110991218.8",
+                  "kind", "invention", "title", "一种芯片封装结构", "filing_date", "2021-08-25", "ipc", "H01L 23/31",
+                  "applicants", "name", "上海某科技有限公司", "address", "200030 上海市徐汇区漕宝路650号", "country",
+                  "CN", "name", "北京某研究院", "address", "北京市海淀区中关村大街1号", "name", "上海某科技有限公司",
+                  "patentees", "name", "深圳某公司");
     T_OK(rec_create(t->db, &type_patent, &actor, in, &out, &e), &e);
     assert_string_equal(str_of(out, "country"), "CN");
     assert_string_equal(str_of(out, "first_applicant"), "上海某科技有限公司");
@@ -810,8 +822,9 @@ static void test_region_foreign_and_review(void **state)
     err e = ERR_INIT;
     json_t *out = NULL;
     /* A KR applicant: no region, nothing queued. */
-    json_t *in = json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s}]}", "appno", "202111286633.X", "kind", "invention", "title",
-                           "显示设备", "applicants", "name", "三星显示有限公司", "address", "韩国京畿道", "country", "KR");
+    json_t *in =
+        json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s}]}", "appno", "202111286633.X", "kind", "invention", "title",
+                  "显示设备", "applicants", "name", "三星显示有限公司", "address", "韩国京畿道", "country", "KR");
     T_OK(rec_create(t->db, &type_patent, &actor, in, &out, &e), &e);
     assert_null(str_of(out, "region_code"));
     expect_parties(t->db, out, "applicants", "applicant", NULL);
@@ -855,10 +868,10 @@ static void test_derived_tables(void **state)
     json_t *out = NULL, *out2 = NULL;
     json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:[sss],s:[{s:s,s:s,s:s},{s:s,s:s,s:s}],s:[{s:s,s:s}]}", "appno",
                            "202110991218.8", "kind", "invention", "title", "派生表", "filing_date", "2021-08-25", "ipc",
-                           "H01L 23/31", "H01L 21/56", "G06F 17/30", "applicants", "name", "上海某科技有限公司", "address",
-                           "200030 上海市徐汇区漕宝路650号", "country", "CN", "name", "ACME ROBOTICS INC", "address",
-                           "1 Example Street, Boston MA", "country", "US", "patentees", "name", "浦东某公司", "address",
-                           "上海市浦东新区张江路100号");
+                           "H01L 23/31", "H01L 21/56", "G06F 17/30", "applicants", "name", "上海某科技有限公司",
+                           "address", "200030 上海市徐汇区漕宝路650号", "country", "CN", "name", "ACME ROBOTICS INC",
+                           "address", "1 Example Street, Boston MA", "country", "US", "patentees", "name", "浦东某公司",
+                           "address", "上海市浦东新区张江路100号");
     T_OK(rec_create(t->db, &type_patent, &actor, in, &out, &e), &e);
     int64_t id = json_integer_value(json_object_get(out, "id"));
     expect_ipc_rows(t->db, out);
@@ -868,17 +881,18 @@ static void test_derived_tables(void **state)
 
     /* A second patent keeps its own rows. */
     json_t *other = NULL;
-    in = json_pack("{s:s,s:s,s:s,s:[s],s:[{s:s}]}", "appno", "201910000001.9", "kind", "utility", "title", "另一件", "ipc",
-                   "A01B 1/00", "applicants", "name", "乙公司");
+    in = json_pack("{s:s,s:s,s:s,s:[s],s:[{s:s}]}", "appno", "201910000001.9", "kind", "utility", "title", "另一件",
+                   "ipc", "A01B 1/00", "applicants", "name", "乙公司");
     T_OK(rec_create(t->db, &type_patent, &actor, in, &other, &e), &e);
     json_decref(in);
 
     /* Update: one IPC code, the applicants reversed and one patentee less;
      * the rows follow exactly, the region follows the new first
      * applicant (foreign: none). */
-    json_t *patch = json_pack("{s:[s],s:[{s:s,s:s,s:s},{s:s,s:s,s:s}],s:n}", "ipc", "g06f 16/31", "applicants", "name",
-                              "ACME ROBOTICS INC", "address", "1 Example Street, Boston MA", "country", "US", "name",
-                              "上海某科技有限公司", "address", "200030 上海市徐汇区漕宝路650号", "country", "CN", "patentees");
+    json_t *patch =
+        json_pack("{s:[s],s:[{s:s,s:s,s:s},{s:s,s:s,s:s}],s:n}", "ipc", "g06f 16/31", "applicants", "name",
+                  "ACME ROBOTICS INC", "address", "1 Example Street, Boston MA", "country", "US", "name",
+                  "上海某科技有限公司", "address", "200030 上海市徐汇区漕宝路650号", "country", "CN", "patentees");
     T_OK(rec_update(t->db, &type_patent, &actor, id, patch, 1, &out2, &e), &e);
     assert_string_equal(str_of(out2, "ipc_main"), "G06F 16/31");
     assert_string_equal(str_of(out2, "first_applicant"), "ACME ROBOTICS INC");
@@ -900,7 +914,8 @@ static void test_derived_tables(void **state)
 
     /* Delete: no rows left for it, the other patent's rows stay. */
     T_OK(rec_delete(t->db, &type_patent, &actor, id, 3, &e), &e);
-    assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM patent_ipc WHERE patent_id = (SELECT MIN(id) FROM patents)"), 0);
+    assert_int_equal(tdb_int(t->db, "SELECT COUNT(*) FROM patent_ipc WHERE patent_id = (SELECT MIN(id) FROM patents)"),
+                     0);
     assert_int_equal(
         tdb_int(t->db, "SELECT COUNT(*) FROM patent_parties WHERE patent_id = (SELECT MIN(id) FROM patents)"), 0);
     expect_ipc_rows(t->db, other);

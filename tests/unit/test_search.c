@@ -36,11 +36,11 @@ static char *toks(const char *text, int for_query)
     return buf_detach(&b);
 }
 
-#define ASSERT_TOKS(text, q, expect)                                                                    \
-    do {                                                                                                \
-        char *got_ = toks((text), (q));                                                                 \
-        assert_string_equal(got_, (expect));                                                            \
-        free(got_);                                                                                     \
+#define ASSERT_TOKS(text, q, expect) \
+    do { \
+        char *got_ = toks((text), (q)); \
+        assert_string_equal(got_, (expect)); \
+        free(got_); \
     } while (0)
 
 static void test_tokenize_mixed(void **state)
@@ -84,7 +84,9 @@ static void test_tokenize_words(void **state)
     ASSERT_TOKS("Café ÉCOLE 2×3", 0, "café[0,5) école[6,12) 2[13,14) 3[16,17)");
     ASSERT_TOKS("ΑΒΓ Москва", 0, "αβγ[0,6) москва[7,19)");
     /* invalid UTF-8 bytes separate */
-    ASSERT_TOKS("a\xff" "b\xe8\x8a", 0, "a[0,1) b[2,3)");
+    ASSERT_TOKS("a\xff"
+                "b\xe8\x8a",
+                0, "a[0,1) b[2,3)");
     /* only separators: nothing */
     ASSERT_TOKS("，。！？…… --- ***", 0, "");
     ASSERT_TOKS("", 1, "");
@@ -132,12 +134,12 @@ static void test_tokenize_stop(void **state)
 
 /* ---- user query -> MATCH expression -------------------------------------- */
 
-#define ASSERT_EXPR(q, expect)                                                                          \
-    do {                                                                                                \
-        char *x_ = srch_match_expr(q);                                                                  \
-        assert_non_null(x_);                                                                            \
-        assert_string_equal(x_, (expect));                                                              \
-        free(x_);                                                                                       \
+#define ASSERT_EXPR(q, expect) \
+    do { \
+        char *x_ = srch_match_expr(q); \
+        assert_non_null(x_); \
+        assert_string_equal(x_, (expect)); \
+        free(x_); \
     } while (0)
 
 static void test_match_expr(void **state)
@@ -271,37 +273,37 @@ static char *search(sqlite3 *db, const char *q)
     return r;
 }
 
-#define ASSERT_HITS(db, q, expect)                                                                      \
-    do {                                                                                                \
-        char *r_ = search((db), (q));                                                               \
+#define ASSERT_HITS(db, q, expect) \
+    do { \
+        char *r_ = search((db), (q)); \
         if (strcmp(r_, (expect))) fail_msg("query [%s]: rows [%s], expected [%s]", (q), r_, (expect)); \
-        free(r_);                                                                                       \
+        free(r_); \
     } while (0)
 
 static void test_fts_match(void **state)
 {
     fdb *f = *state;
-    ASSERT_HITS(f->db, "芯片", "1 5");         /* 2 characters */
+    ASSERT_HITS(f->db, "芯片", "1 5"); /* 2 characters */
     ASSERT_HITS(f->db, "专利", "2 10");
-    ASSERT_HITS(f->db, "芯", "1 5");           /* 1 character */
+    ASSERT_HITS(f->db, "芯", "1 5"); /* 1 character */
     ASSERT_HITS(f->db, "系", "8");
     ASSERT_HITS(f->db, "用", "4 6");
-    ASSERT_HITS(f->db, "甘草发酵", "4");       /* 4 characters; body 甘草经发酵 alone would not */
-    ASSERT_HITS(f->db, "封装结构", "1");       /* not row 6 with 封装 and 结构 apart */
+    ASSERT_HITS(f->db, "甘草发酵", "4"); /* 4 characters; body 甘草经发酵 alone would not */
+    ASSERT_HITS(f->db, "封装结构", "1"); /* not row 6 with 封装 and 结构 apart */
     ASSERT_HITS(f->db, "结构", "1 6");
     ASSERT_HITS(f->db, "芯片组", "5");
     ASSERT_HITS(f->db, "一种", "1 4 6");
     ASSERT_HITS(f->db, "芯片 封装 方法", "1"); /* terms ANDed */
     ASSERT_HITS(f->db, "vehicle 系统", "8");   /* mixed */
     ASSERT_HITS(f->db, "VEHICLE", "3 8 9");    /* case folding */
-    ASSERT_HITS(f->db, "ＡＢＣ", "7");          /* full-width */
+    ASSERT_HITS(f->db, "ＡＢＣ", "7");         /* full-width */
     ASSERT_HITS(f->db, "abc", "7");
-    ASSERT_HITS(f->db, "autonom*", "3");       /* prefix */
+    ASSERT_HITS(f->db, "autonom*", "3"); /* prefix */
     ASSERT_HITS(f->db, "vehic*", "3 8 9");
-    ASSERT_HITS(f->db, "Self-Driving", "3");   /* a phrase of words */
-    ASSERT_HITS(f->db, "driving self", "3");   /* terms in any order */
+    ASSERT_HITS(f->db, "Self-Driving", "3"); /* a phrase of words */
+    ASSERT_HITS(f->db, "driving self", "3"); /* terms in any order */
     ASSERT_HITS(f->db, "self-driving truck", "");
-    ASSERT_HITS(f->db, "self-driving car", "3"); /* "in-car" has the word car */
+    ASSERT_HITS(f->db, "self-driving car", "3");       /* "in-car" has the word car */
     ASSERT_HITS(f->db, "专利权质押融资服务平台", "2"); /* a whole title */
     ASSERT_HITS(f->db, "融资服务平台x", "");
     /* column filter by the caller still works with the cjk tokenizer */
@@ -318,9 +320,32 @@ static void test_fts_hostile(void **state)
     assert_null(srch_match_expr("*"));
     assert_null(srch_match_expr("，。！"));
     static const char *const hostile[] = {
-        "\"", "\"\"", "a\"b", "(", ")", "AND", "OR NOT", "title:芯片", "{title body}:x", "^芯片",
-        "芯片 + 封装", "-芯片", "\"芯片", "\\", "'", "'; DROP TABLE t; --", "NEAR(a b, 3)", "*芯片*",
-        "芯*片", "col:*", "rank:1", "t:x", "\xff\xfe", "a\"\" OR \"\"b", "NOT 芯片", "芯片 NOT",
+        "\"",
+        "\"\"",
+        "a\"b",
+        "(",
+        ")",
+        "AND",
+        "OR NOT",
+        "title:芯片",
+        "{title body}:x",
+        "^芯片",
+        "芯片 + 封装",
+        "-芯片",
+        "\"芯片",
+        "\\",
+        "'",
+        "'; DROP TABLE t; --",
+        "NEAR(a b, 3)",
+        "*芯片*",
+        "芯*片",
+        "col:*",
+        "rank:1",
+        "t:x",
+        "\xff\xfe",
+        "a\"\" OR \"\"b",
+        "NOT 芯片",
+        "芯片 NOT",
     };
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         char *x = srch_match_expr(hostile[i]);
@@ -414,15 +439,15 @@ static void test_fts_snippet_builtin(void **state)
     fdb *f = *state;
     const char *body = "本实用新型涉及一种芯片封装结构，包括基板、芯片和封装胶体，结构简单，成本低。";
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(f->db, "INSERT INTO t (rowid, title, body) VALUES (20, '测试', ?1)", -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(f->db, "INSERT INTO t (rowid, title, body) VALUES (20, '测试', ?1)", -1, &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_text(st, 1, body, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
 
-    char *r = one(f->db,
-                  "SELECT snippet(t, 1, '<mark>', '</mark>', '…', 8) FROM t WHERE t MATCH ?1 AND rowid = 20",
-                  "成本");
+    char *r =
+        one(f->db, "SELECT snippet(t, 1, '<mark>', '</mark>', '…', 8) FROM t WHERE t MATCH ?1 AND rowid = 20", "成本");
     assert_non_null(strstr(r, "<mark>成"));
     char *plain = strip_marks(r);
     assert_non_null(strstr(body, plain)); /* the original text around the match */
@@ -462,7 +487,8 @@ static void test_fts_cjk_highlight(void **state)
         {"SELECT cjk_highlight(t, 1, '[', ']', ?1) FROM t WHERE t MATCH ?1 AND rowid = 8", "vehicle 系统",
          "[vehicle] infotainment [系统] with display"},
         {"SELECT cjk_highlight(t, 0, '[', ']', ?1) FROM t WHERE t MATCH ?1 AND rowid = 5", "芯片", "[芯片]组"},
-        {"SELECT cjk_highlight(t, 0, '[', ']', ?1) FROM t WHERE t MATCH ?1 AND rowid = 7", "ａｂｃ", "[ＡＢＣ]全角测试"},
+        {"SELECT cjk_highlight(t, 0, '[', ']', ?1) FROM t WHERE t MATCH ?1 AND rowid = 7", "ａｂｃ",
+         "[ＡＢＣ]全角测试"},
         /* snippets: a window of 10 positions (characters/words) around the best match */
         {"SELECT cjk_snippet(t, 1, '[', ']', '…', 10, ?1) FROM t WHERE t MATCH ?1 AND rowid = 20", "成本",
          "…装胶体，结构简单，[成本]低。"},
@@ -515,8 +541,8 @@ static void test_fts_register(void **state)
     err_clear(&e);
     /* the tokenizer takes no options */
     char *msg = NULL;
-    assert_int_not_equal(sqlite3_exec(f->db, "CREATE VIRTUAL TABLE u USING fts5(a, tokenize='cjk x')", NULL, NULL, &msg),
-                         SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(f->db, "CREATE VIRTUAL TABLE u USING fts5(a, tokenize='cjk x')", NULL, NULL, &msg), SQLITE_OK);
     sqlite3_free(msg);
     /* a connection without the registration cannot read the table */
     sqlite3 *raw;
@@ -565,9 +591,10 @@ static unsigned fz(void)
 /* Random text: ASCII, FTS5 syntax, CJK, full-width, broken UTF-8. */
 static void fz_text(buf *b, int len)
 {
-    static const char *const parts[] = {"芯", "片", "组", "专利", "封装", " ", "\"", "*", "(", ")", ":", "^", "+", "-",
-                                        "AND", "OR", "NOT", "NEAR", "ａ", "Ｚ", "０", "é", "Ω", "ж", "カ", "한",
-                                        "。", "\xe8", "\x8a", "\xff", "x", "Y", "7", "\t", "{", "}", ",", "　", "\xf0\xa0\x80\x80"};
+    static const char *const parts[] = {
+        "芯", "片",   "组",   "专利", "封装", " ",  "\"", "*",  "(", ")", ":", "^",  "+",
+        "-",  "AND",  "OR",   "NOT",  "NEAR", "ａ", "Ｚ", "０", "é", "Ω", "ж", "カ", "한",
+        "。", "\xe8", "\x8a", "\xff", "x",    "Y",  "7",  "\t", "{", "}", ",", "　", "\xf0\xa0\x80\x80"};
     for (int i = 0; i < len; i++) buf_puts(b, parts[fz() % (sizeof parts / sizeof parts[0])]);
 }
 
@@ -575,7 +602,8 @@ static void test_random_input(void **state)
 {
     fdb *f = *state;
     sqlite3_stmt *ins, *q;
-    assert_int_equal(sqlite3_prepare_v2(f->db, "INSERT INTO t (title, body) VALUES (?1, ?2)", -1, &ins, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(f->db, "INSERT INTO t (title, body) VALUES (?1, ?2)", -1, &ins, NULL),
+                     SQLITE_OK);
     for (int i = 0; i < 300; i++) {
         buf a = BUF_INIT, b = BUF_INIT;
         fz_text(&a, (int)(fz() % 12));
@@ -593,12 +621,13 @@ static void test_random_input(void **state)
     }
     sqlite3_finalize(ins);
     exec_ok(f->db, "INSERT INTO t (t) VALUES ('integrity-check')");
-    assert_int_equal(sqlite3_prepare_v2(f->db,
-                                        "SELECT cjk_highlight(t, 1, '[', ']', ?1), cjk_snippet(t, -1, '[', ']', '…', 7, ?1),"
-                                        " cjk_highlight(t, 0, '', ''), snippet(t, 1, '[', ']', '…', 5), title"
-                                        " FROM t WHERE t MATCH ?1 ORDER BY cjk_rank(t, 2.0, 1.0) LIMIT 50",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(f->db,
+                           "SELECT cjk_highlight(t, 1, '[', ']', ?1), cjk_snippet(t, -1, '[', ']', '…', 7, ?1),"
+                           " cjk_highlight(t, 0, '', ''), snippet(t, 1, '[', ']', '…', 5), title"
+                           " FROM t WHERE t MATCH ?1 ORDER BY cjk_rank(t, 2.0, 1.0) LIMIT 50",
+                           -1, &q, NULL),
+        SQLITE_OK);
     int queries = 0;
     for (int i = 0; i < 300; i++) {
         buf u = BUF_INIT;
@@ -632,11 +661,12 @@ static const char POOL[] = "一种装置方法系统结构及其制备用于基�
                            "材料组合物发酵香料电池电极充电车辆显示面板光学图像识别网络通信终端存储介质计算机程"
                            "序机器人驱动电机齿轮轴承阀门管道冷却加热温度传感器压力流体反应催化剂聚合";
 static const char *const TERMS[] = {
-    "芯片", "封装", "结构", "方法", "装置", "系统", "基板", "电路", "模块", "控制", "数据", "处理", "信号",
-    "传输", "检测", "设备", "材料", "组合物", "发酵", "香料", "电池", "电极", "充电", "车辆", "显示面板",
-    "光学", "图像识别", "网络", "通信", "终端", "存储介质", "计算机程序", "机器人", "驱动", "电机", "齿轮",
-    "轴承", "阀门", "管道", "冷却", "加热", "温度传感器", "压力", "流体", "反应", "催化剂", "聚合物", "甘草",
-    "专利", "质押", "融资", "服务平台", "知识产权", "半导体", "集成电路", "锂离子", "新能源", "智能", "自动",
+    "芯片",     "封装",       "结构",     "方法",   "装置",     "系统",   "基板",     "电路",   "模块", "控制",
+    "数据",     "处理",       "信号",     "传输",   "检测",     "设备",   "材料",     "组合物", "发酵", "香料",
+    "电池",     "电极",       "充电",     "车辆",   "显示面板", "光学",   "图像识别", "网络",   "通信", "终端",
+    "存储介质", "计算机程序", "机器人",   "驱动",   "电机",     "齿轮",   "轴承",     "阀门",   "管道", "冷却",
+    "加热",     "温度传感器", "压力",     "流体",   "反应",     "催化剂", "聚合物",   "甘草",   "专利", "质押",
+    "融资",     "服务平台",   "知识产权", "半导体", "集成电路", "锂离子", "新能源",   "智能",   "自动",
 };
 #define NTERMS ((int)(sizeof TERMS / sizeof TERMS[0]))
 #define NSYN 2000 /* synthetic two-character words */
@@ -761,7 +791,8 @@ static void test_bench(void **state)
     /* indexing */
     exec_ok(f->db, "CREATE VIRTUAL TABLE b USING fts5(title, tokenize='cjk')");
     sqlite3_stmt *ins;
-    assert_int_equal(sqlite3_prepare_v2(f->db, "INSERT INTO b (rowid, title) VALUES (?, ?)", -1, &ins, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(f->db, "INSERT INTO b (rowid, title) VALUES (?, ?)", -1, &ins, NULL),
+                     SQLITE_OK);
     t0 = util_now();
     exec_ok(f->db, "BEGIN");
     for (long i = 0; i < n; i++) {
@@ -790,9 +821,7 @@ static void test_bench(void **state)
         switch (i % 4) {
         case 0: vocab_word(&b, (int)(rng() % (unsigned)nvocab)); break;
         case 1: buf_puts(&b, TERMS[rng() % NTERMS]); break;
-        case 2: /* one character */
-            buf_add(&b, POOL + 3 * (rng() % ((sizeof POOL - 1) / 3)), 3);
-            break;
+        case 2: /* one character */ buf_add(&b, POOL + 3 * (rng() % ((sizeof POOL - 1) / 3)), 3); break;
         default:
             vocab_word(&b, (int)(rng() % (unsigned)nvocab));
             buf_putc(&b, ' ');
@@ -823,8 +852,8 @@ static void test_bench(void **state)
 
     bench_queries(f->db, "count(*)", "SELECT count(*) FROM b WHERE b MATCH ?1", qs, nq, hits);
     bench_queries(f->db, "LIMIT 20 (no ranking)", "SELECT rowid FROM b WHERE b MATCH ?1 LIMIT 20", qs, nq, hits);
-    bench_queries(f->db, "ORDER BY rank (bm25) LIMIT 20", "SELECT rowid FROM b WHERE b MATCH ?1 ORDER BY rank LIMIT 20", qs,
-                  nq, hits);
+    bench_queries(f->db, "ORDER BY rank (bm25) LIMIT 20", "SELECT rowid FROM b WHERE b MATCH ?1 ORDER BY rank LIMIT 20",
+                  qs, nq, hits);
     bench_queries(f->db, "ORDER BY cjk_rank LIMIT 20",
                   "SELECT rowid FROM b WHERE b MATCH ?1 ORDER BY cjk_rank(b) LIMIT 20", qs, nq, hits);
     bench_queries(f->db, "cjk_rank + cjk_snippet",

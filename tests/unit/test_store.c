@@ -18,10 +18,10 @@
 #include "support_db.h"
 
 /* A scratch table created in every test database (plain SQL, no schema). */
-#define T_DDL                                                                                           \
-    "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER UNIQUE, b TEXT, c REAL NOT NULL DEFAULT 0);"      \
-    "CREATE TABLE p (x TEXT, y TEXT); CREATE UNIQUE INDEX ux_p ON p(x, y);"                             \
-    "CREATE TABLE parent (id INTEGER PRIMARY KEY);"                                                     \
+#define T_DDL \
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER UNIQUE, b TEXT, c REAL NOT NULL DEFAULT 0);" \
+    "CREATE TABLE p (x TEXT, y TEXT); CREATE UNIQUE INDEX ux_p ON p(x, y);" \
+    "CREATE TABLE parent (id INTEGER PRIMARY KEY);" \
     "CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent(id));"
 
 typedef struct sdb {
@@ -268,8 +268,8 @@ static void test_constraint_errors(void **state)
     store_done(st);
 
     /* through store_exec, and a primary key */
-    assert_int_equal(store_exec(s->db, "INSERT INTO t (id, a) VALUES (100, 50); INSERT INTO t (id, a) VALUES (100, 51)", &e),
-                     -1);
+    assert_int_equal(
+        store_exec(s->db, "INSERT INTO t (id, a) VALUES (100, 50); INSERT INTO t (id, a) VALUES (100, 51)", &e), -1);
     T_ERR(&e, 409, "conflict.unique");
     assert_string_equal(e.field, "id");
     err_clear(&e);

@@ -77,14 +77,13 @@ static const char RELS[] =
     "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" "
     "Target=\"/xl/workbook.xml\"/></Relationships>";
 
-static const char WORKBOOK[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-    "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
-    "xmlns:rel=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
-    "<workbookPr date1904=\"%s\"/><sheets>"
-    "<sheet name=\"图表\" sheetId=\"3\" rel:id=\"rId3\"/>"
-    "<sheet name=\"Data\" sheetId=\"1\" rel:id=\"rId1\"/>"
-    "</sheets></workbook>";
+static const char WORKBOOK[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                               "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+                               "xmlns:rel=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+                               "<workbookPr date1904=\"%s\"/><sheets>"
+                               "<sheet name=\"图表\" sheetId=\"3\" rel:id=\"rId3\"/>"
+                               "<sheet name=\"Data\" sheetId=\"1\" rel:id=\"rId1\"/>"
+                               "</sheets></workbook>";
 
 static const char WB_RELS[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
@@ -106,16 +105,15 @@ static const char WB_RELS[] =
     "Target=\"http://example.com/\" TargetMode=\"External\"/>"
     "</Relationships>";
 
-static const char SST[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-    "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"5\">"
-    "<si><t>名称</t></si>"
-    "<si><r><rPr><b/></rPr><t>富</t></r><r><t xml:space=\"preserve\"> 文本 </t></r></si>"
-    "<si><t>東京</t><rPh sb=\"0\" eb=\"2\"><t>トウキョウ</t></rPh><phoneticPr fontId=\"1\"/></si>"
-    "<si/>"
-    "<si><t>A &amp; B &lt;c&gt;</t></si>"
-    "<si><t>一_x000D_\n二 _x005F_x0041_ _x4E09_ _x12_</t></si>"
-    "</sst>";
+static const char SST[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                          "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"5\">"
+                          "<si><t>名称</t></si>"
+                          "<si><r><rPr><b/></rPr><t>富</t></r><r><t xml:space=\"preserve\"> 文本 </t></r></si>"
+                          "<si><t>東京</t><rPh sb=\"0\" eb=\"2\"><t>トウキョウ</t></rPh><phoneticPr fontId=\"1\"/></si>"
+                          "<si/>"
+                          "<si><t>A &amp; B &lt;c&gt;</t></si>"
+                          "<si><t>一_x000D_\n二 _x005F_x0041_ _x4E09_ _x12_</t></si>"
+                          "</sst>";
 
 static const char STYLES[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
@@ -135,36 +133,35 @@ static const char STYLES[] =
     "<xf numFmtId=\"166\" xfId=\"0\"/>"
     "</cellXfs></styleSheet>";
 
-static const char SHEET[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-    "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-    "<dimension ref=\"A1:AA12\"/><sheetData>"
-    /* shared, rich and phonetic strings; inline plain and rich strings */
-    "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
-    "<c r=\"C1\" t=\"s\"><v>2</v></c><c r=\"D1\" t=\"inlineStr\"><is><t>行内</t></is></c>"
-    "<c r=\"E1\" t=\"inlineStr\"><is><r><t>a</t></r><r><rPr/><t xml:space=\"preserve\">b "
-    "</t></r></is></c></row>"
-    /* booleans, an error, a formula string, a cell with no reference */
-    "<row r=\"2\"><c r=\"A2\" t=\"b\"><v>1</v></c><c r=\"B2\" t=\"b\"><v>0</v></c>"
-    "<c r=\"C2\" t=\"e\"><f>1/0</f><v>#DIV/0!</v></c>"
-    "<c r=\"D2\" t=\"str\"><f>A1&amp;\"x\"</f><v>计算</v></c><c><v>3.0</v></c></row>"
-    "<row r=\"3\" s=\"1\" customFormat=\"1\"/>"
-    /* no r on the row: it follows row 3; dates through built-in and
+static const char SHEET[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                            "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+                            "<dimension ref=\"A1:AA12\"/><sheetData>"
+                            /* shared, rich and phonetic strings; inline plain and rich strings */
+                            "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
+                            "<c r=\"C1\" t=\"s\"><v>2</v></c><c r=\"D1\" t=\"inlineStr\"><is><t>行内</t></is></c>"
+                            "<c r=\"E1\" t=\"inlineStr\"><is><r><t>a</t></r><r><rPr/><t xml:space=\"preserve\">b "
+                            "</t></r></is></c></row>"
+                            /* booleans, an error, a formula string, a cell with no reference */
+                            "<row r=\"2\"><c r=\"A2\" t=\"b\"><v>1</v></c><c r=\"B2\" t=\"b\"><v>0</v></c>"
+                            "<c r=\"C2\" t=\"e\"><f>1/0</f><v>#DIV/0!</v></c>"
+                            "<c r=\"D2\" t=\"str\"><f>A1&amp;\"x\"</f><v>计算</v></c><c><v>3.0</v></c></row>"
+                            "<row r=\"3\" s=\"1\" customFormat=\"1\"/>"
+                            /* no r on the row: it follows row 3; dates through built-in and
      * custom formats, Excel's 1900-02-29, a non-date custom format */
-    "<row><c r=\"A4\" s=\"1\"><v>44197</v></c><c r=\"B4\" s=\"4\"><v>44197.5</v></c>"
-    "<c r=\"C4\" s=\"3\"><v>1.5</v></c><c r=\"D4\" s=\"2\"><v>61</v></c>"
-    "<c r=\"E4\" s=\"1\"><v>60</v></c><c r=\"F4\" s=\"1\"><v>59</v></c>"
-    "<c r=\"G4\" s=\"2\"><v>1</v></c><c r=\"H4\" s=\"5\"><v>-1234</v></c>"
-    "<c r=\"I4\" s=\"1\"><v>0.75</v></c><c r=\"J4\" s=\"99\"><v>2</v></c></row>"
-    /* gaps, a far column, an empty shared string, escaped text */
-    "<row r=\"10\"><c r=\"B10\" t=\"s\"><v>3</v></c><c r=\"C10\" t=\"s\"><v>4</v></c>"
-    "<c r=\"AA10\"><v>1E-7</v></c><c r=\"AB10\" s=\"1\"/></row>"
-    "<row r=\"11\"><c r=\"A11\" s=\"1\"/><c r=\"B11\" t=\"s\"><v>3</v></c></row>"
-    /* a formula without a cached value */
-    "<row r=\"12\"><c r=\"A12\"><f>SUM(X1:X2)</f></c><c r=\"B12\" t=\"inlineStr\"><is>"
-    "<t>x</t></is></c><c r=\"C12\"><v> 42 </v></c><c r=\"D12\" t=\"s\"><v>5</v></c>"
-    "<c r=\"E12\" t=\"inlineStr\"><is><t>a_x0009_b</t></is></c></row>"
-    "</sheetData><mergeCells count=\"1\"><mergeCell ref=\"A1:B1\"/></mergeCells></worksheet>";
+                            "<row><c r=\"A4\" s=\"1\"><v>44197</v></c><c r=\"B4\" s=\"4\"><v>44197.5</v></c>"
+                            "<c r=\"C4\" s=\"3\"><v>1.5</v></c><c r=\"D4\" s=\"2\"><v>61</v></c>"
+                            "<c r=\"E4\" s=\"1\"><v>60</v></c><c r=\"F4\" s=\"1\"><v>59</v></c>"
+                            "<c r=\"G4\" s=\"2\"><v>1</v></c><c r=\"H4\" s=\"5\"><v>-1234</v></c>"
+                            "<c r=\"I4\" s=\"1\"><v>0.75</v></c><c r=\"J4\" s=\"99\"><v>2</v></c></row>"
+                            /* gaps, a far column, an empty shared string, escaped text */
+                            "<row r=\"10\"><c r=\"B10\" t=\"s\"><v>3</v></c><c r=\"C10\" t=\"s\"><v>4</v></c>"
+                            "<c r=\"AA10\"><v>1E-7</v></c><c r=\"AB10\" s=\"1\"/></row>"
+                            "<row r=\"11\"><c r=\"A11\" s=\"1\"/><c r=\"B11\" t=\"s\"><v>3</v></c></row>"
+                            /* a formula without a cached value */
+                            "<row r=\"12\"><c r=\"A12\"><f>SUM(X1:X2)</f></c><c r=\"B12\" t=\"inlineStr\"><is>"
+                            "<t>x</t></is></c><c r=\"C12\"><v> 42 </v></c><c r=\"D12\" t=\"s\"><v>5</v></c>"
+                            "<c r=\"E12\" t=\"inlineStr\"><is><t>a_x0009_b</t></is></c></row>"
+                            "</sheetData><mergeCells count=\"1\"><mergeCell ref=\"A1:B1\"/></mergeCells></worksheet>";
 
 /* Writes the entries as a ZIP file at path. */
 static void write_zip(const char *path, const entry *ents, size_t n)
@@ -190,12 +187,8 @@ static char *make_book(const char *sheet, const char *date1904, size_t *n)
     close(fd);
     char *wb = xasprintf(WORKBOOK, date1904);
     entry ents[] = {
-        {"_rels/.rels", RELS},
-        {"xl/workbook.xml", wb},
-        {"xl/_rels/workbook.xml.rels", WB_RELS},
-        {"xl/sharedStrings.xml", SST},
-        {"xl/styles.xml", STYLES},
-        {"xl/worksheets/data.xml", sheet},
+        {"_rels/.rels", RELS},         {"xl/workbook.xml", wb},   {"xl/_rels/workbook.xml.rels", WB_RELS},
+        {"xl/sharedStrings.xml", SST}, {"xl/styles.xml", STYLES}, {"xl/worksheets/data.xml", sheet},
     };
     write_zip(path, ents, sizeof ents / sizeof ents[0]);
     free(wb);
@@ -268,19 +261,17 @@ static void crafted(void **state)
     char *data = make_book(SHEET, "false", &n);
     tab_reader *r = NULL;
     err e = ERR_INIT;
-    if (tab_open_mem("crafted.xlsx", data, n, TAB_AUTO, &r, &e) != 0)
-        fail_msg("%s", err_msg(&e, LANG_EN));
+    if (tab_open_mem("crafted.xlsx", data, n, TAB_AUTO, &r, &e) != 0) fail_msg("%s", err_msg(&e, LANG_EN));
     expect_row(r, 1, 5, "名称", "富 文本 ", "東京", "行内", "ab ");
     expect_row(r, 2, 5, "TRUE", "FALSE", "#DIV/0!", "计算", "3");
-    expect_row(r, 4, 10, "2021-01-01", "2021-01-01 12:00:00", "1.5", "1900-03-01", "1900-02-29",
-               "1900-02-28", "1900-01-01", "-1234", "18:00:00", "2");
+    expect_row(r, 4, 10, "2021-01-01", "2021-01-01 12:00:00", "1.5", "1900-03-01", "1900-02-29", "1900-02-28",
+               "1900-01-01", "-1234", "18:00:00", "2");
     char **cells;
     size_t nc;
     assert_int_equal(tab_next(r, &cells, &nc, &e), 1);
     assert_int_equal(tab_row(r), 10);
     assert_int_equal(nc, 27); /* AA = column 27; the styled blank AB10 is dropped */
-    for (size_t i = 0; i < nc; i++)
-        assert_string_equal(cells[i], i == 2 ? "A & B <c>" : i == 26 ? "1e-07" : "");
+    for (size_t i = 0; i < nc; i++) assert_string_equal(cells[i], i == 2 ? "A & B <c>" : i == 26 ? "1e-07" : "");
     /* _xHHHH_ escapes decoded; _x005F_ is a literal underscore */
     expect_row(r, 12, 5, "", "x", "42", "一\r\n二 _x0041_ 三 _x12_", "a\tb");
     expect_end(r);
@@ -445,8 +436,7 @@ static void truncated_and_broken(void **state)
     write_zip(zpath, ents, 1);
     assert_int_equal(tab_open_file(zpath, TAB_AUTO, &r, &e), -1);
     assert_string_equal(e.code, "import.xlsx");
-    char *want = xasprintf("%s is not a valid XLSX workbook: xl/workbook.xml is missing",
-                           strrchr(zpath, '/') + 1);
+    char *want = xasprintf("%s is not a valid XLSX workbook: xl/workbook.xml is missing", strrchr(zpath, '/') + 1);
     assert_string_equal(err_msg(&e, LANG_EN), want);
     assert_string_equal(e.file, strrchr(zpath, '/') + 1);
     free(want);
@@ -458,11 +448,8 @@ static void truncated_and_broken(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sample_file),
-        cmocka_unit_test(sample_mem_and_sheet_choice),
-        cmocka_unit_test(crafted),
-        cmocka_unit_test(bad_sheet_xml),
-        cmocka_unit_test(truncated_and_broken),
+        cmocka_unit_test(sample_file),   cmocka_unit_test(sample_mem_and_sheet_choice), cmocka_unit_test(crafted),
+        cmocka_unit_test(bad_sheet_xml), cmocka_unit_test(truncated_and_broken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
