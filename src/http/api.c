@@ -20,19 +20,6 @@
 #include <string.h>
 #include <time.h>
 
-static void fail(http_req *r, err *e)
-{
-    http_send_error(r, e);
-    err_clear(e);
-}
-
-static void send_err(http_req *r, int status, const char *code, const char *zh, const char *en)
-{
-    err e = ERR_INIT;
-    err_setm(&e, status, code, zh, en);
-    fail(r, &e);
-}
-
 static json_t *user_json(const acct_user *u)
 {
     return json_pack("{s:I,s:s,s:s?,s:s,s:s,s:s?}", "id", (json_int_t)u->actor.user_id, "name", u->name,
@@ -62,7 +49,7 @@ static void h_session_create(http_req *r)
     if (acct_login(r->db, &r->cfg->policy, json_string_value(json_object_get(in, "name")),
                    json_string_value(json_object_get(in, "password")), &tok, &u, &e)) {
         json_decref(in);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_decref(in);
@@ -85,7 +72,7 @@ static void h_session_delete(http_req *r)
 {
     err e = ERR_INIT;
     if (r->session_token && acct_logout(r->db, &r->user, r->session_token, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, "ipcity_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -102,7 +89,7 @@ static void h_token_create(http_req *r)
     const char *label = json_string_value(json_object_get(in, "label"));
     if (acct_token_create(r->db, &r->actor, r->user.name, label ? label : "api", &tok, &e)) {
         json_decref(in);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_decref(in);
@@ -117,7 +104,7 @@ static void h_health(http_req *r)
     err e = ERR_INIT;
     int v;
     if (schema_version(r->db, &v, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, json_pack("{s:s,s:s,s:i,s:s}", "status", "ok", "version", IPCITY_VERSION, "schema", v,
@@ -163,7 +150,7 @@ static void h_meta_type(http_req *r)
 {
     const rec_type *t = type_param(r, r->params[0]);
     if (!t || rec_can_read(t, r->actor.role) == SCOPE_NONE) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     http_send_json(r, 200, rec_meta(t, &r->actor));
@@ -176,12 +163,12 @@ static void h_audit_list(http_req *r)
     const char *c = http_arg(r, "cursor"), *l = http_arg(r, "limit"), *i = http_arg(r, "record_id");
     if ((c && util_parse_int64(c, &before)) || (l && (util_parse_int64(l, &lim) || lim < 1 || lim > 1000)) ||
         (i && util_parse_int64(i, &id))) {
-        send_err(r, 400, "query.value", "查询参数无效（cursor、limit、record_id 应为整数）", "Invalid query parameters (cursor, limit, record_id are integers)");
+        http_send_err(r, 400, "query.value", "查询参数无效（cursor、limit、record_id 应为整数）", "Invalid query parameters (cursor, limit, record_id are integers)");
         return;
     }
     json_t *out;
     if (audit_list(r->db, before, (int)lim, http_arg(r, "type"), id, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, out);
@@ -206,7 +193,7 @@ static void h_audit_verify(http_req *r)
 static int parse_id(http_req *r, const char *s, int64_t *id)
 {
     if (util_parse_int64(s, id) || *id < 1) {
-        send_err(r, 404, "record.not_found", "记录编号无效", "Invalid record id");
+        http_send_err(r, 404, "record.not_found", "记录编号无效", "Invalid record id");
         return -1;
     }
     return 0;
@@ -231,7 +218,7 @@ static int expected_version(http_req *r, json_t *body, int64_t *v)
         char *end;
         long long n = strtoll(p, &end, 10);
         if (end == p || n < 1 || (*end && *end != '"')) {
-            send_err(r, 400, "precondition.malformed", "If-Match 应为 ETag，例如 \"v3\"", "If-Match must be an ETag such as \"v3\"");
+            http_send_err(r, 400, "precondition.malformed", "If-Match 应为 ETag，例如 \"v3\"", "If-Match must be an ETag such as \"v3\"");
             return -1;
         }
         *v = n;
@@ -244,7 +231,7 @@ static int expected_version(http_req *r, json_t *body, int64_t *v)
     }
     const char *q = http_arg(r, "version");
     if (q && !util_parse_int64(q, v)) return 0;
-    send_err(r, 428, "precondition.required",
+    http_send_err(r, 428, "precondition.required",
              "修改或删除记录时必须提供版本：If-Match 请求头（ETag）或 version 字段，以免覆盖他人的修改",
              "Writes need the expected version: an If-Match header (the ETag) or a version field, so that nobody's change is overwritten");
     return -1;
@@ -254,7 +241,7 @@ static void h_rec_list(http_req *r)
 {
     const rec_type *t = type_param(r, r->params[0]);
     if (!t) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     err e = ERR_INIT;
@@ -262,7 +249,7 @@ static void h_rec_list(http_req *r)
     json_t *out;
     if (rec_query_from_args(t, r->args, &q, &e) || rec_list(r->db, t, &r->actor, &q, &out, &e)) {
         rec_query_free(&q);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     rec_query_free(&q);
@@ -273,7 +260,7 @@ static void h_rec_create(http_req *r)
 {
     const rec_type *t = type_param(r, r->params[0]);
     if (!t) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     json_t *in = http_body_json(r);
@@ -282,7 +269,7 @@ static void h_rec_create(http_req *r)
     json_t *out;
     if (rec_create(r->db, t, &r->actor, in, &out, &e)) {
         json_decref(in);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_decref(in);
@@ -313,14 +300,14 @@ static void h_rec_get(http_req *r)
     const rec_type *t = type_param(r, r->params[0]);
     int64_t id;
     if (!t) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     if (parse_id(r, r->params[1], &id)) return;
     err e = ERR_INIT;
     json_t *out;
     if (rec_get(r->db, t, &r->actor, id, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     const char *inm = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -339,7 +326,7 @@ static void h_rec_update(http_req *r)
     const rec_type *t = type_param(r, r->params[0]);
     int64_t id, v;
     if (!t) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     if (parse_id(r, r->params[1], &id)) return;
@@ -356,7 +343,7 @@ static void h_rec_update(http_req *r)
     if (rec_update(r->db, t, &r->actor, id, in, v, &out, &e)) {
         json_decref(in);
         if (e.status == 412 && via_body) e.status = 409; /* a stale version field is a conflict, not a precondition */
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_decref(in);
@@ -369,13 +356,13 @@ static void h_rec_delete(http_req *r)
     const rec_type *t = type_param(r, r->params[0]);
     int64_t id, v;
     if (!t) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     if (parse_id(r, r->params[1], &id) || expected_version(r, NULL, &v)) return;
     err e = ERR_INIT;
     if (rec_delete(r->db, t, &r->actor, id, v, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_empty(r, 204);
@@ -387,7 +374,7 @@ static void h_rec_export(http_req *r)
 {
     const rec_type *t = type_param(r, r->params[0]);
     if (!t) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     err e = ERR_INIT;
@@ -397,7 +384,7 @@ static void h_rec_export(http_req *r)
     if (rec_query_from_args(t, r->args, &q, &e) || rec_export(r->db, t, &r->actor, &q, fmt, r->lang, &out, &e)) {
         rec_query_free(&q);
         buf_free(&out);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     rec_query_free(&q);
@@ -410,7 +397,7 @@ static void h_rec_template(http_req *r)
 {
     const rec_type *t = type_param(r, r->params[0]);
     if (!t || rec_can_write(t, r->actor.role) == SCOPE_NONE) {
-        send_err(r, 404, "not_found", "没有这种记录类型或无权导入", "No such record type, or no permission to import it");
+        http_send_err(r, 404, "not_found", "没有这种记录类型或无权导入", "No such record type, or no permission to import it");
         return;
     }
     err e = ERR_INIT;
@@ -418,7 +405,7 @@ static void h_rec_template(http_req *r)
     const char *fmt = http_arg(r, "format") ? http_arg(r, "format") : "csv";
     if (rec_template(t, fmt, r->lang, &out, &e)) {
         buf_free(&out);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     char *name = pool_printf(r->pool, "%s-template.%s", t->path, strcmp(fmt, "xlsx") ? "csv" : "xlsx");
@@ -430,7 +417,7 @@ static void h_rec_import(http_req *r)
 {
     const rec_type *t = type_param(r, r->params[0]);
     if (!t) {
-        send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
+        http_send_err(r, 404, "not_found", "没有这种记录类型", "No such record type");
         return;
     }
     const char *fname = http_arg(r, "filename") ? http_arg(r, "filename") : "upload";
@@ -440,7 +427,7 @@ static void h_rec_import(http_req *r)
     json_t *report = NULL;
     if (imp_run(r->db, &r->actor, fname, NULL, r->body.s ? r->body.s : "", r->body.len, http_arg(r, "format"), t->path, NULL,
                 &report, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, report);
@@ -452,7 +439,7 @@ static void h_search(http_req *r)
     rs_query q;
     json_t *out;
     if (rs_query_from_args(r->args, &q, &e) || rs_search(r->db, &q, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, out);
@@ -467,12 +454,12 @@ static void h_patent_status(http_req *r)
     const char *d = http_arg(r, "date");
     long day = util_today();
     if (d && util_date_parse(d, &day)) {
-        send_err(r, 400, "query.value", "参数 date 应为 YYYY-MM-DD 格式的日期", "Parameter date must be a date YYYY-MM-DD");
+        http_send_err(r, 400, "query.value", "参数 date 应为 YYYY-MM-DD 格式的日期", "Parameter date must be a date YYYY-MM-DD");
         return;
     }
     if (rec_get(r->db, &type_patent, &r->actor, id, &p, &e) || pat_events_load(r->db, id, &events, &e)) {
         json_decref(p);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     pat_status s;
@@ -610,20 +597,20 @@ void api_dispatch(http_req *r)
         memcpy(r->params, params, sizeof params);
         if (rt->auth != AUTH_NONE && !r->authed) {
             if (r->bad_session)
-                send_err(r, 401, "auth.session_expired", "会话已过期或无效，请重新登录", "The session has expired or is invalid; log in again");
+                http_send_err(r, 401, "auth.session_expired", "会话已过期或无效，请重新登录", "The session has expired or is invalid; log in again");
             else
-                send_err(r, 401, "auth.required", "请先登录", "Authentication required");
+                http_send_err(r, 401, "auth.required", "请先登录", "Authentication required");
             return;
         }
         if (rt->auth == AUTH_ADMIN && r->actor.role != ROLE_ADMIN) {
-            send_err(r, 403, "auth.forbidden", "无权限：仅系统管理员可访问", "Forbidden: administrators only");
+            http_send_err(r, 403, "auth.forbidden", "无权限：仅系统管理员可访问", "Forbidden: administrators only");
             return;
         }
         int unsafe = strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && strcmp(r->method, "OPTIONS");
         if (unsafe && r->authed && !r->user.via_token) {
             const char *tok = http_header(r, "X-CSRF-Token");
             if (!tok || !r->user.csrf || !util_streq_ct(tok, r->user.csrf)) {
-                send_err(r, 403, "auth.csrf", "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）",
+                http_send_err(r, 403, "auth.csrf", "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）",
                          "Missing or wrong CSRF token (X-CSRF-Token header)");
                 return;
             }
@@ -637,13 +624,13 @@ void api_dispatch(http_req *r)
         err_set(&e, 405, "method_not_allowed", "此路径不支持 %s 方法（可用：%s）", "Method %s is not allowed here (allowed: %s)",
                 r->method, allow.s, r->method, allow.s);
         buf_free(&allow);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     buf_free(&allow);
     err e = ERR_INIT;
     err_set(&e, 404, "not_found", "找不到 %s", "Not found: %s", r->url, r->url);
-    fail(r, &e);
+    http_fail(r, &e);
 }
 
 /* ---- OpenAPI ---- */

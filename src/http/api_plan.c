@@ -17,23 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fail(http_req *r, err *e)
-{
-    http_send_error(r, e);
-    err_clear(e);
-}
-
-static void send_err(http_req *r, int status, const char *code, const char *zh, const char *en)
-{
-    err e = ERR_INIT;
-    err_setm(&e, status, code, zh, en);
-    fail(r, &e);
-}
-
 static int plan_id(http_req *r, int64_t *id)
 {
     if (util_parse_int64(r->params[0], id) || *id < 1) {
-        send_err(r, 404, "record.not_found", "记录编号无效", "Invalid record id");
+        http_send_err(r, 404, "record.not_found", "记录编号无效", "Invalid record id");
         return -1;
     }
     return 0;
@@ -45,7 +32,7 @@ static int date_arg(http_req *r, long *day)
     const char *d = http_arg(r, "date");
     *day = util_today();
     if (d && util_date_parse(d, day)) {
-        send_err(r, 400, "query.value", "参数 date 应为 YYYY-MM-DD 格式的日期", "Parameter date must be a date YYYY-MM-DD");
+        http_send_err(r, 400, "query.value", "参数 date 应为 YYYY-MM-DD 格式的日期", "Parameter date must be a date YYYY-MM-DD");
         return -1;
     }
     return 0;
@@ -67,14 +54,14 @@ static void send_doc(http_req *r, json_t *doc, int (*xlsx)(const json_t *, buf *
     int is_pdf = !strcmp(fmt, "pdf");
     if (!is_pdf && strcmp(fmt, "xlsx")) {
         json_decref(doc);
-        send_err(r, 400, "query.format", "不支持的格式（可选 json、xlsx、pdf）", "Unsupported format (json, xlsx or pdf)");
+        http_send_err(r, 400, "query.format", "不支持的格式（可选 json、xlsx、pdf）", "Unsupported format (json, xlsx or pdf)");
         return;
     }
     int rc = is_pdf ? pdf(doc, &out, &e) : xlsx(doc, &out, &e);
     json_decref(doc);
     if (rc) {
         buf_free(&out);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_bytes(r, 200, is_pdf ? "application/pdf" : xlsx_type, out.s, out.len,
@@ -90,7 +77,7 @@ void h_plan_progress(http_req *r)
     err e = ERR_INIT;
     json_t *out;
     if (plan_progress(r->db, &r->actor, id, day, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     send_doc(r, out, report_progress_xlsx, report_progress_pdf, pool_printf(r->pool, "plan-%lld-progress", (long long)id));
@@ -102,13 +89,13 @@ void h_plan_assessment(http_req *r)
     if (plan_id(r, &id)) return;
     const char *y = http_arg(r, "year");
     if (!y || util_parse_int64(y, &year) || year < 1900 || year > 2999) {
-        send_err(r, 400, "query.value", "请用参数 year 指定考核年度，如 year=2024", "Give the year of the assessment, e.g. year=2024");
+        http_send_err(r, 400, "query.value", "请用参数 year 指定考核年度，如 year=2024", "Give the year of the assessment, e.g. year=2024");
         return;
     }
     err e = ERR_INIT;
     json_t *out;
     if (plan_assessment(r->db, &r->actor, id, (int)year, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     send_doc(r, out, report_assessment_xlsx, report_assessment_pdf,
@@ -122,14 +109,14 @@ void h_plan_overdue(http_req *r)
     if (plan_id(r, &id) || date_arg(r, &day)) return;
     const char *l = http_arg(r, "limit"), *o = http_arg(r, "offset");
     if ((l && (util_parse_int64(l, &limit) || limit < 1 || limit > 1000)) || (o && (util_parse_int64(o, &offset) || offset < 0))) {
-        send_err(r, 400, "query.value", "参数 limit 应为 1 到 1000 的整数，offset 为非负整数",
+        http_send_err(r, 400, "query.value", "参数 limit 应为 1 到 1000 的整数，offset 为非负整数",
                  "limit must be an integer from 1 to 1000 and offset a non-negative integer");
         return;
     }
     err e = ERR_INIT;
     json_t *out;
     if (plan_overdue(r->db, &r->actor, id, day, http_arg(r, "dept"), &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_t *items = json_object_get(out, "items"), *page = json_array();
@@ -148,7 +135,7 @@ void h_plan_document(http_req *r)
     err e = ERR_INIT;
     json_t *out;
     if (plan_document(r->db, &r->actor, id, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_add_header(r, "Content-Disposition", pool_printf(r->pool, "inline; filename=\"plan-%lld.json\"", (long long)id));
@@ -158,7 +145,7 @@ void h_plan_document(http_req *r)
 void h_plan_load(http_req *r)
 {
     if (r->actor.role != ROLE_ADMIN && r->actor.role != ROLE_BUREAU) {
-        send_err(r, 403, "auth.forbidden", "无权限：只有知识产权局或系统管理员可以导入方案", "Forbidden: only the IP bureau or an administrator loads plans");
+        http_send_err(r, 403, "auth.forbidden", "无权限：只有知识产权局或系统管理员可以导入方案", "Forbidden: only the IP bureau or an administrator loads plans");
         return;
     }
     json_t *in = http_body_json(r);
@@ -167,7 +154,7 @@ void h_plan_load(http_req *r)
     json_t *out;
     if (plan_load(r->db, &r->actor, in, &out, &e)) {
         json_decref(in);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_decref(in);
@@ -190,7 +177,7 @@ static int want_version(http_req *r, int64_t *v)
         char *end;
         long long n = strtoll(p, &end, 10);
         if (end == p || n < 1) {
-            send_err(r, 400, "precondition.malformed", "If-Match 应为 ETag，例如 \"v3\"", "If-Match must be an ETag such as \"v3\"");
+            http_send_err(r, 400, "precondition.malformed", "If-Match 应为 ETag，例如 \"v3\"", "If-Match must be an ETag such as \"v3\"");
             return -1;
         }
         *v = n;
@@ -198,7 +185,7 @@ static int want_version(http_req *r, int64_t *v)
     }
     const char *q = http_arg(r, "version");
     if (q && !util_parse_int64(q, v)) return 0;
-    send_err(r, 428, "precondition.required", "修改报告时必须提供版本：If-Match 请求头（ETag）或参数 version",
+    http_send_err(r, 428, "precondition.required", "修改报告时必须提供版本：If-Match 请求头（ETag）或参数 version",
              "Changing a report needs the expected version: an If-Match header (the ETag) or the version parameter");
     return -1;
 }
@@ -215,7 +202,7 @@ void h_report_attach(http_req *r)
     if (plan_id(r, &id) || want_version(r, &v)) return;
     const char *name = http_arg(r, "filename");
     if (!name) {
-        send_err(r, 400, "query.value", "请用参数 filename 给出文件名", "Give the file name in the filename parameter");
+        http_send_err(r, 400, "query.value", "请用参数 filename 给出文件名", "Give the file name in the filename parameter");
         return;
     }
     const char *slash = strrchr(name, '/');
@@ -224,7 +211,7 @@ void h_report_attach(http_req *r)
     json_t *out;
     if (plan_attach(r->db, &r->actor, id, v, name, r->body.s ? r->body.s : "", r->body.len, &out, &e)) {
         if (e.status == 412 && !http_header(r, MHD_HTTP_HEADER_IF_MATCH)) e.status = 409;
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     send_report(r, 201, out);
@@ -238,7 +225,7 @@ void h_report_detach(http_req *r)
     json_t *out;
     if (plan_detach(r->db, &r->actor, id, v, r->params[1], &out, &e)) {
         if (e.status == 412 && !http_header(r, MHD_HTTP_HEADER_IF_MATCH)) e.status = 409;
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     send_report(r, 200, out);
@@ -253,7 +240,7 @@ void h_report_attachment(http_req *r)
     buf data = BUF_INIT;
     if (plan_attachment_get(r->db, &r->actor, id, r->params[1], &name, &data, &e)) {
         buf_free(&data);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     /* RFC 6266: an ASCII fallback and the UTF-8 name percent-encoded */

@@ -15,12 +15,6 @@
 
 static const char *xlsx_ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-static void fail(http_req *r, err *e)
-{
-    http_send_error(r, e);
-    err_clear(e);
-}
-
 /* A date query argument (default today); answers 400 and returns -1 when
  * it is malformed. */
 static int date_arg(http_req *r, const char *name, long def, long *out)
@@ -31,7 +25,7 @@ static int date_arg(http_req *r, const char *name, long def, long *out)
         err e = ERR_INIT;
         err_set(&e, 400, "query.value", "参数 %s 应为 YYYY-MM-DD 格式的日期", "Parameter %s must be a date YYYY-MM-DD",
                 name, name);
-        fail(r, &e);
+        http_fail(r, &e);
         return -1;
     }
     return 0;
@@ -42,7 +36,7 @@ static int params_arg(http_req *r, ind_params *p)
     err e = ERR_INIT;
     if (ind_params_parse(http_arg(r, "location_basis"), http_arg(r, "maintenance_from"),
                          http_arg(r, "pledge_threshold_cny"), p, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return -1;
     }
     return 0;
@@ -55,7 +49,7 @@ static int region_arg(http_req *r, const char **region)
         err e = ERR_INIT;
         err_set(&e, 400, "query.required", "缺少参数 region（行政区划代码，全国为 000000；或园区代码）",
                 "Parameter region is required (a division code, 000000 for the nation, or a park code)");
-        fail(r, &e);
+        http_fail(r, &e);
         return -1;
     }
     return 0;
@@ -70,7 +64,7 @@ void h_ind_list(http_req *r)
     err e = ERR_INIT;
     json_t *out;
     if (ind_values(r->db, region, day, &p, 0, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, out);
@@ -84,14 +78,14 @@ void h_ind_get(http_req *r)
     if (!ind_find(r->params[0])) {
         err e = ERR_INIT;
         err_set(&e, 404, "indicator.not_found", "没有指标“%s”", "No indicator \"%s\"", r->params[0], r->params[0]);
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     if (region_arg(r, &region) || date_arg(r, "date", util_today(), &day) || params_arg(r, &p)) return;
     err e = ERR_INIT;
     json_t *out;
     if (ind_value_ex(r->db, r->params[0], region, day, &p, 0, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, out);
@@ -114,12 +108,12 @@ void h_ind_series(http_req *r)
     err e = ERR_INIT;
     if (!st) {
         err_set(&e, 400, "query.value", "参数 step 应为 month 或 year", "Parameter step must be month or year");
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_t *out;
     if (ind_series(r->db, r->params[0], region, from, to, st, &p, 0, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, out);
@@ -137,7 +131,7 @@ void h_ind_records(http_req *r)
         buf out = BUF_INIT;
         if (ind_records_export(r->db, r->params[0], region, day, &p, fmt, r->lang, &out, &e)) {
             buf_free(&out);
-            fail(r, &e);
+            http_fail(r, &e);
             return;
         }
         char ds[16];
@@ -153,12 +147,12 @@ void h_ind_records(http_req *r)
     if (l && (util_parse_int64(l, &limit) || limit < 1 || limit > 1000)) {
         err_set(&e, 400, "query.value", "参数 limit 应为 1 到 1000 的整数",
                 "Parameter limit must be an integer from 1 to 1000");
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_t *out;
     if (ind_records(r->db, r->params[0], region, day, &p, http_arg(r, "cursor"), (int)limit, 0, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, out);
@@ -169,7 +163,7 @@ void h_ind_index_get(http_req *r)
     err e = ERR_INIT;
     json_t *out;
     if (ind_index_state(r->db, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     http_send_json(r, 200, out);
@@ -180,12 +174,12 @@ void h_ind_index_build(http_req *r)
     err e = ERR_INIT;
     ind_index_stats st;
     if (ind_index_build(r->db, &st, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_t *out;
     if (ind_index_state(r->db, &out, &e)) {
-        fail(r, &e);
+        http_fail(r, &e);
         return;
     }
     json_object_set_new(out, "patents", json_integer(st.patents));

@@ -71,6 +71,10 @@ void http_send_bytes(http_req *r, int status, const char *ctype, const void *dat
 void http_send_empty(http_req *r, int status);
 /* Sends e as application/problem+json in the request's language. */
 void http_send_error(http_req *r, const err *e);
+/* Sends e (as http_send_error) and clears it. */
+void http_fail(http_req *r, err *e);
+/* Sends a problem with ready-made messages. */
+void http_send_err(http_req *r, int status, const char *code, const char *zh, const char *en);
 /* Adds a header to the response about to be sent (pool-allocated copy). */
 void http_add_header(http_req *r, const char *name, const char *value);
 /* A request header (NULL when absent). */

@@ -152,6 +152,19 @@ void http_send_error(http_req *r, const err *e)
     free(s);
 }
 
+void http_fail(http_req *r, err *e)
+{
+    http_send_error(r, e);
+    err_clear(e);
+}
+
+void http_send_err(http_req *r, int status, const char *code, const char *zh, const char *en)
+{
+    err e = ERR_INIT;
+    err_setm(&e, status, code, zh, en);
+    http_fail(r, &e);
+}
+
 const char *http_header(http_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
