@@ -46,12 +46,12 @@
 /* The indexes of the index tables (dropped and made again by each build).
  * Spans by region (or park) and patent: a region's records page in patent
  * order without sorting, and the figures scan a region's spans. */
-#define IND_TABLE_INDEXES                                                                                             \
-    "CREATE INDEX IF NOT EXISTS ix_ind_spans_region ON ind_spans(region, patent_id);"                                \
-    "CREATE INDEX IF NOT EXISTS ix_ind_spans_park ON ind_spans(park, patent_id) WHERE park IS NOT NULL;"             \
-    "CREATE INDEX IF NOT EXISTS ix_ind_spans_patent ON ind_spans(patent_id);"                                        \
-    "CREATE INDEX IF NOT EXISTS ix_ind_pledges_patent ON ind_pledges(patent_id, day);"                               \
-    "CREATE INDEX IF NOT EXISTS ix_ind_pledges_grp ON ind_pledges(grp);"                                             \
+#define IND_TABLE_INDEXES \
+    "CREATE INDEX IF NOT EXISTS ix_ind_spans_region ON ind_spans(region, patent_id);" \
+    "CREATE INDEX IF NOT EXISTS ix_ind_spans_park ON ind_spans(park, patent_id) WHERE park IS NOT NULL;" \
+    "CREATE INDEX IF NOT EXISTS ix_ind_spans_patent ON ind_spans(patent_id);" \
+    "CREATE INDEX IF NOT EXISTS ix_ind_pledges_patent ON ind_pledges(patent_id, day);" \
+    "CREATE INDEX IF NOT EXISTS ix_ind_pledges_grp ON ind_pledges(grp);" \
     "CREATE INDEX IF NOT EXISTS ix_ind_items ON ind_items(kind, region, day);"
 
 /* The events the index reads; the same text in the partial index and the

@@ -132,6 +132,11 @@ int ind_region_get(store *db, const char *code, ind_region *out, err *e);
  * (park) that is true for places inside r (range conditions on the code,
  * so an index on rcol serves them).  "1 = 1" for the nation. */
 void ind_region_cond(const ind_region *r, const char *rcol, const char *pcol, buf *b);
+/* The same condition for queries that page in id order (ORDER BY id
+ * LIMIT n): for a province or city it is written so that no index on rcol
+ * serves it (substr), letting the query walk the id index instead of
+ * sorting the whole range. */
+void ind_region_cond_paged(const ind_region *r, const char *rcol, const char *pcol, buf *b);
 /* The same test in C. */
 int ind_region_in(const ind_region *r, const char *region, const char *park);
 /* The regions a place counts in besides the nation: the park (when

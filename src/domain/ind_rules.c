@@ -300,6 +300,15 @@ void ind_region_cond(const ind_region *r, const char *rcol, const char *pcol, bu
     }
 }
 
+void ind_region_cond_paged(const ind_region *r, const char *rcol, const char *pcol, buf *b)
+{
+    if (r->level == 1) buf_printf(b, "(substr(%s, 1, 2) = '%.2s' AND length(%s) = 6)", rcol, r->code, rcol);
+    else if (r->level == 2)
+        buf_printf(b, "(substr(%s, 1, 4) = '%.4s' AND length(%s) = 6)", rcol, r->code, rcol);
+    else
+        ind_region_cond(r, rcol, pcol, b);
+}
+
 int ind_region_in(const ind_region *r, const char *region, const char *park)
 {
     if (!region) region = "";

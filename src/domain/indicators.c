@@ -1608,7 +1608,7 @@ static int records_patents(vctx *c, const struct calc *k, int64_t after, int lim
     buf_puts(&q,
              "SELECT s.patent_id, s.region, s.park, s.flags, s.c3f, s.c3g, s.c4, s.c5, s.from_day, p.appno, p.title,"
              " p.grant_date, p.filing_date, p.holders FROM ind_spans s JOIN patents p ON p.id = s.patent_id WHERE ");
-    ind_region_cond(&c->r, "s.region", "s.park", &q);
+    ind_region_cond_paged(&c->r, "s.region", "s.park", &q);
     buf_puts(&q, " AND s.from_day <= ? AND s.to_day > ? AND (s.bases & ?) <> 0 AND s.patent_id > ?");
     int custom_c4 = threshold_fen(&c->p) != IND_DEFAULT_THRESHOLD_FEN;
     if (k->hv) {
@@ -1719,7 +1719,7 @@ static int records_pct(vctx *c, int64_t after, int limit, json_t *items, int64_t
     buf_puts(
         &q, "SELECT i.ref_id, i.region, i.park, i.day, p.appno, p.title, p.pct_app_no, p.filing_date, p.first_applicant"
             " FROM ind_items i JOIN patents p ON p.id = i.ref_id WHERE i.kind = 'pct' AND ");
-    ind_region_cond(&c->r, "i.region", "i.park", &q);
+    ind_region_cond_paged(&c->r, "i.region", "i.park", &q);
     buf_puts(&q, " AND i.day >= ? AND i.day <= ? AND i.ref_id > ? ORDER BY i.ref_id LIMIT ?");
     store_stmt *st = store_prepare(c->db, q.s, e);
     buf_free(&q);
@@ -1781,7 +1781,7 @@ static int records_pledges(vctx *c, int64_t after, int limit, json_t *items, int
     buf q = BUF_INIT;
     buf_puts(&q,
              "SELECT i.ref_id, i.region, i.park, i.day, i.amount_fen FROM ind_items i WHERE i.kind = 'pledge' AND ");
-    ind_region_cond(&c->r, "i.region", "i.park", &q);
+    ind_region_cond_paged(&c->r, "i.region", "i.park", &q);
     buf_puts(&q, " AND i.day >= ? AND i.day <= ? AND i.ref_id > ? ORDER BY i.ref_id LIMIT ?");
     store_stmt *st = store_prepare(c->db, q.s, e);
     buf_free(&q);
