@@ -6,10 +6,13 @@
 # libclang-rt-14-dev: clang 14's runtimes (ASan, UBSan, libFuzzer), only
 # recommended by clang-14, so not installed with --no-install-recommends.
 # cppcheck, clang-tidy, clang-format, jq: the lint tests (tests/lint/run.sh).
+# postgresql, postgresql-contrib: the private test cluster (scripts/pg.sh) the
+# unit and API suites also run against; psql comes with them (postgresql-client).
 set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
 libsodium-dev libxml2-dev libzip-dev libxlsxwriter-dev libpq-dev libcairo2-dev libpango1.0-dev
-fonts-noto-cjk libcmocka-dev curl wrk chromium cppcheck clang-tidy clang-format jq"
+fonts-noto-cjk libcmocka-dev curl wrk chromium cppcheck clang-tidy clang-format jq
+postgresql postgresql-contrib"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
