@@ -2,7 +2,12 @@
 #
 #   make          build build/ipcity
 #   make run      install missing packages, build, start the server (SQLite, demo region)
-#   make test     install missing packages, build, run every test (unit, API, sanitizers)
+#   make test     install missing packages, build, run every test (unit, API, sanitizers);
+#                 the storage unit tests and the API suite run on SQLite and again on
+#                 PostgreSQL: a private cluster (scripts/pg.sh, build/pg, 127.0.0.1 port
+#                 IPCITY_PG_PORT, default 55432) is started before and stopped after
+#   make pg-start start the test cluster (make pg-stop stops it); then e.g.
+#                 IPCITY_TEST_PG=$(scripts/pg.sh url) node --test tests/api/
 #   make asan     build with AddressSanitizer + UBSan into build/asan and run the suite there
 #   make fuzz     libFuzzer targets (tests/fuzz) in build/fuzz, each run FUZZ_SECONDS (60)
 #   make bench    benchmarks (wrk, import, search); never part of make test
@@ -29,7 +34,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit api asan bench clean deps web fuzz fuzz-build fuzz-bins
+.PHONY: all run test unit api asan bench clean deps web fuzz fuzz-build fuzz-bins pg-start pg-stop
 
 all: $(BUILD)/ipcity
 
@@ -65,7 +70,14 @@ test: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
 	@$(MAKE) --no-print-directory fuzz-build
-	@tests/run.sh
+	@scripts/pg.sh start || echo "make test: the PostgreSQL test cluster did not start; its suites will fail"
+	@trap 'scripts/pg.sh stop; exit 130' INT TERM; rc=0; tests/run.sh || rc=$$?; scripts/pg.sh stop; exit $$rc
+
+pg-start: deps
+	@scripts/pg.sh start
+
+pg-stop:
+	@scripts/pg.sh stop
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -101,6 +113,7 @@ bench: deps all $(BUILD)/bench/search_bench
 	@bench/run.sh
 
 clean:
+	@[ ! -d build/pg ] || scripts/pg.sh stop
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
