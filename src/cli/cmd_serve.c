@@ -59,10 +59,14 @@ static int demo_data(store *db)
     if (np <= 0) return 0;
     printf("正在生成并导入演示数据（%ld 件合成专利）/ generating and importing the demo data (%ld synthetic patents)...\n", np, np);
     fflush(stdout);
-    /* the files go beside the database: DIR/demo for DIR/ipcity.db */
+    /* the files go beside a database file: DIR/demo for DIR/ipcity.db; var/demo for a database server */
     char dir[4096];
     const char *dbp = cfg_get("db"), *slash = strrchr(dbp, '/');
-    snprintf(dir, sizeof dir, "%.*s%sdemo", slash ? (int)(slash - dbp) : 0, dbp, slash ? "/" : "");
+    if (store_kind_of(db) != STORE_SQLITE) {
+        mkdir("var", 0755);
+        snprintf(dir, sizeof dir, "var/demo");
+    } else
+        snprintf(dir, sizeof dir, "%.*s%sdemo", slash ? (int)(slash - dbp) : 0, dbp, slash ? "/" : "");
     synth_counts c;
     if (synth_write(dir, np, 310104, &c, &e)) goto fail;
     static const char *files[] = {"entities.csv", "patents.csv", "events.csv", "trademarks.csv"};

@@ -88,19 +88,15 @@ int ind_create_tables(store *db, err *e)
          * them without scanning every event */
         "CREATE INDEX IF NOT EXISTS ix_ind_events ON patent_events(patent, date, kind, amount, party, party_address,"
         " party_region) WHERE " IND_EVENTS_WHERE ";");
-    if (store_kind_of(db) == STORE_SQLITE) {
-        /* every write to what the index is built from makes it stale */
-        static const char *const tables[] = {"patents", "patent_events", "trademarks", "regions"};
-        static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
-        for (size_t t = 0; t < 4; t++)
-            for (size_t o = 0; o < 3; o++)
-                buf_printf(&b,
-                           "CREATE TRIGGER IF NOT EXISTS ind_chg_%s_%c AFTER %s ON %s BEGIN"
-                           " UPDATE ind_state SET changes = changes + 1 WHERE id = 1; END;",
-                           tables[t], ops[o][0], ops[o], tables[t]);
-    }
     int rc = store_exec(db, b.s, e);
     buf_free(&b);
+    /* every write to what the index is built from makes it stale */
+    static const char *const tables[] = {"patents", "patent_events", "trademarks", "regions"};
+    for (size_t t = 0; !rc && t < 4; t++) {
+        char *name = xasprintf("ind_chg_%s", tables[t]);
+        rc = store_on_change(db, name, tables[t], "UPDATE ind_state SET changes = changes + 1 WHERE id = 1", e);
+        free(name);
+    }
     return rc;
 }
 

@@ -23,14 +23,9 @@ int audit_create_tables(store *db, err *e)
                " ON CONFLICT (id) DO NOTHING;",
                store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT),
                store_sql_type(db, STORE_T_INT), store_sql_type(db, STORE_T_INT));
-    if (store_kind_of(db) == STORE_SQLITE)
-        buf_puts(&sql, "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log"
-                       " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
-                       "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log"
-                       " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;");
     int rc = store_exec(db, buf_cstr(&sql), e);
     buf_free(&sql);
-    return rc;
+    return rc ? rc : store_append_only(db, "audit_log", e);
 }
 
 static char *canon(const json_t *v)

@@ -105,6 +105,59 @@ int64_t store_col_int(store_stmt *st, int i) { return st->s->ops->col_int(st, i)
 double store_col_double(store_stmt *st, int i) { return st->s->ops->col_double(st, i); }
 int64_t store_changes(store_stmt *st) { return st->s->ops->changes(st); }
 
+void store_stream(store_stmt *st)
+{
+    if (st->s->kind == STORE_PG) store_pg_stream(st);
+}
+
+void *store_pg_conn(store *s) { return s->kind == STORE_PG ? store_pg_conn_of(s) : NULL; }
+
+int store_append_only(store *s, const char *table, err *e)
+{
+    buf b = BUF_INIT;
+    if (s->kind == STORE_PG)
+        buf_printf(&b,
+                   "CREATE OR REPLACE FUNCTION %s_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+                   " $f$ BEGIN RAISE EXCEPTION '%s is append-only'; END $f$;"
+                   "CREATE OR REPLACE TRIGGER %s_no_update BEFORE UPDATE ON %s"
+                   " FOR EACH ROW EXECUTE FUNCTION %s_append_only();"
+                   "CREATE OR REPLACE TRIGGER %s_no_delete BEFORE DELETE ON %s"
+                   " FOR EACH ROW EXECUTE FUNCTION %s_append_only();",
+                   table, table, table, table, table, table, table, table);
+    else
+        buf_printf(&b,
+                   "CREATE TRIGGER IF NOT EXISTS %s_no_update BEFORE UPDATE ON %s"
+                   " BEGIN SELECT RAISE(ABORT, '%s is append-only'); END;"
+                   "CREATE TRIGGER IF NOT EXISTS %s_no_delete BEFORE DELETE ON %s"
+                   " BEGIN SELECT RAISE(ABORT, '%s is append-only'); END;",
+                   table, table, table, table, table, table);
+    int rc = store_exec(s, b.s, e);
+    buf_free(&b);
+    return rc;
+}
+
+int store_on_change(store *s, const char *name, const char *table, const char *sql, err *e)
+{
+    static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
+    buf b = BUF_INIT;
+    if (s->kind == STORE_PG)
+        buf_printf(&b,
+                   "CREATE OR REPLACE FUNCTION %s_fn() RETURNS trigger LANGUAGE plpgsql AS"
+                   " $f$ BEGIN %s; RETURN NULL; END $f$;",
+                   name, sql);
+    for (int o = 0; o < 3; o++) {
+        if (s->kind == STORE_PG)
+            buf_printf(&b, "CREATE OR REPLACE TRIGGER %s_%c AFTER %s ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s_fn();",
+                       name, ops[o][0], ops[o], table, name);
+        else
+            buf_printf(&b, "CREATE TRIGGER IF NOT EXISTS %s_%c AFTER %s ON %s BEGIN %s; END;", name, ops[o][0],
+                       ops[o], table, sql);
+    }
+    int rc = store_exec(s, b.s, e);
+    buf_free(&b);
+    return rc;
+}
+
 const char *store_sql_type(const store *s, store_type t) { return s->ops->sql_type(t); }
 const char *store_sql_ilike(const store *s) { return s->ops->ilike; }
 const char *store_sql_for_update(const store *s) { return s->ops->for_update; }

@@ -80,6 +80,10 @@ void store_bind_double(store_stmt *st, int i, double v);
 void store_bind_null(store_stmt *st, int i);
 /* Executes or advances: 1 = a row is ready, 0 = done, -1 = error. */
 int store_step(store_stmt *st, err *e);
+/* A hint after store_prepare(): the result may be large (a scan of a whole
+ * table), read it in batches rather than whole.  PostgreSQL reads it through
+ * a cursor when a transaction is open; SQLite always steps row by row. */
+void store_stream(store_stmt *st);
 /* Resets the statement and clears its bindings. */
 void store_done(store_stmt *st);
 /* Result columns, 0-based, valid after store_step() returned 1. */
@@ -110,6 +114,20 @@ const char *store_sql_type(const store *s, store_type t);
 const char *store_sql_ilike(const store *s);
 /* " FOR UPDATE" where the backend needs row locks in a write transaction. */
 const char *store_sql_for_update(const store *s);
+
+/* Triggers, spelled per backend.  store_append_only() makes table refuse
+ * UPDATE and DELETE (error text "<table> is append-only"); the triggers are
+ * named <table>_no_update and <table>_no_delete.  store_on_change() runs the
+ * statement sql (no parameters) after every INSERT, UPDATE and DELETE on
+ * table: once per row on SQLite, once per statement on PostgreSQL (so a bulk
+ * COPY costs one run); triggers are named <name>_I/_U/_D.  Both are
+ * idempotent. */
+int store_append_only(store *s, const char *table, err *e);
+int store_on_change(store *s, const char *name, const char *table, const char *sql, err *e);
+
+/* The libpq connection (PGconn *) of a PostgreSQL store, for code that needs
+ * COPY; NULL on another backend. */
+void *store_pg_conn(store *s);
 
 /* Online backup: copies the whole database s is connected to into the new
  * file dest as one consistent snapshot, while other connections go on
