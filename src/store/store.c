@@ -38,11 +38,9 @@ int store_backup(store *s, const char *dest, err *e)
 
 int store_replace(const char *url, const char *src, err *e)
 {
-    const char *path = url && *url ? sqlite_path(url) : NULL;
-    if (!path)
-        return err_set(e, 501, "store.unsupported", "此数据库后端尚不支持恢复",
-                       "This database backend cannot restore yet");
-    return store_sqlite_replace(path, src, e);
+    if (!url || !*url) return err_set(e, 500, "store.url", "未指定数据库", "No database given");
+    const char *path = sqlite_path(url);
+    return path ? store_sqlite_replace(path, src, e) : store_pg_replace(url, src, e);
 }
 
 void store_close(store *s)

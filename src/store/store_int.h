@@ -61,5 +61,8 @@ int store_sqlite_replace(const char *path, const char *src, err *e);
 int store_pg_open(const char *url, store **out, err *e);
 void store_pg_stream(store_stmt *st);
 void *store_pg_conn_of(store *s);
+/* PostgreSQL backup/restore with pg_dump/pg_restore (store_pg_dump.c). */
+int store_pg_backup(store *s, const char *dest, err *e);
+int store_pg_replace(const char *url, const char *src, err *e);
 
 #endif
