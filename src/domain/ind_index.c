@@ -487,6 +487,7 @@ static int load_events(build *b, err *e)
                       " WHERE " IND_EVENTS_WHERE,
                       e);
     if (!st) return -1;
+    store_stream(st);
     int rc;
     while ((rc = store_step(st, e)) == 1) {
         evrec r = {0};
@@ -535,6 +536,7 @@ static int load_patents(build *b, err *e)
                       " deleted_at FROM patents",
                       e);
     if (!st) return -1;
+    store_stream(st);
     int rc;
     while ((rc = store_step(st, e)) == 1) {
         int64_t id = store_col_int(st, 0);
@@ -574,6 +576,7 @@ static int load_ipc(build *b, err *e)
 {
     store_stmt *st = store_prepare(b->db, "SELECT patent_id, code FROM patent_ipc", e);
     if (!st) return -1;
+    store_stream(st);
     int rc;
     /* the same code recurs: remember the answers */
     intern seen = {0};
@@ -608,6 +611,7 @@ static int load_parties(build *b, err *e)
                       " WHERE seq = 1",
                       e);
     if (!st) return -1;
+    store_stream(st);
     int rc;
     while ((rc = store_step(st, e)) == 1) {
         int64_t id = store_col_int(st, 0);
@@ -846,6 +850,7 @@ static int trademarks(build *b, err *e)
                       " WHERE deleted_at IS NULL AND region_code IS NOT NULL AND region_code <> ''",
                       e);
     if (!st) return -1;
+    store_stream(st);
     int rc;
     while ((rc = store_step(st, e)) == 1) {
         const char *region = store_col_text(st, 0), *status = store_col_text(st, 3), *madrid = store_col_text(st, 5);

@@ -10,7 +10,9 @@
  * from context; where it cannot (`? IS NULL` alone) they are declared text.
  * Parameters and results travel as text.  A result is read whole into
  * memory (PGresult) unless the caller asked for streaming with
- * store_stream(), which reads it through a cursor in batches.
+ * store_stream(), which reads it through a cursor in batches of 20,000 rows
+ * (outside a transaction the cursor gets a read-only transaction of its
+ * own, ended by store_done()).
  *
  * Transactions give the guarantees SQLite's BEGIN IMMEDIATE gives: every
  * write transaction takes one transaction-scoped advisory lock first, so
@@ -76,6 +78,7 @@ typedef struct pgs {
     unsigned long nnames;   /* statement names handed out */
     unsigned long conn_gen; /* +1 at every reconnect: prepared statements are gone */
     int ncursors;
+    pg_stmt *stream_tx; /* the streaming statement that opened a read-only transaction for its cursor */
 } pgs;
 
 #define PST(x) ((pg_stmt *)(x))
@@ -146,6 +149,7 @@ static int pg_check_conn(pgs *p)
     PQreset(p->conn);
     p->conn_gen++;
     p->ncursors = 0;
+    p->stream_tx = NULL;
     if (PQstatus(p->conn) != CONNECTION_OK) return 0;
     PQclear(PQexec(p->conn, "SET lock_timeout = '10s'"));
     return 1;
@@ -211,6 +215,11 @@ static void stmt_reset(pg_stmt *c)
         free(q);
         c->cursor = 0;
         p->ncursors--;
+    }
+    if (p->stream_tx == c) {
+        /* the read-only transaction this statement's cursor needed */
+        if (PQstatus(p->conn) == CONNECTION_OK && c->conn_gen == p->conn_gen) PQclear(PQexec(p->conn, "COMMIT"));
+        p->stream_tx = NULL;
     }
     c->finished = 0;
     c->stream = 0;
@@ -400,7 +409,13 @@ static int stmt_execute(pgs *p, pg_stmt *c, err *e)
             return -1;
         }
         PGresult *r;
-        if (c->stream && p->base.in_tx) {
+        if (c->stream && !p->base.in_tx && !p->stream_tx) {
+            /* a cursor lives in a transaction: a read-only one, ended by store_done() */
+            PGresult *b = PQexec(p->conn, "BEGIN READ ONLY");
+            if (PQresultStatus(b) == PGRES_COMMAND_OK) p->stream_tx = c;
+            PQclear(b);
+        }
+        if (c->stream && (p->base.in_tx || p->stream_tx == c)) {
             /* a cursor over the statement; rows come in batches */
             buf q = BUF_INIT;
             buf_printf(&q, "DECLARE c_%s NO SCROLL CURSOR FOR %s", c->name, c->pgsql);
@@ -444,6 +459,10 @@ static int stmt_execute(pgs *p, pg_stmt *c, err *e)
             c->cursor = 0;
             p->ncursors--;
         }
+        if (p->stream_tx == c) {
+            PQclear(PQexec(p->conn, "ROLLBACK"));
+            p->stream_tx = NULL;
+        }
         pg_check_conn(p);
         return -1;
     }
@@ -468,6 +487,10 @@ static int pg_step(store_stmt *st, err *e)
             PQclear(r);
             c->cursor = 0;
             p->ncursors--;
+            if (p->stream_tx == c) {
+                PQclear(PQexec(p->conn, "ROLLBACK"));
+                p->stream_tx = NULL;
+            }
             pg_check_conn(p);
             return -1;
         }
@@ -599,6 +622,17 @@ int store_pg_open(const char *url, store **out, err *e)
         err_set(e, 500, "store.version", "PostgreSQL 版本过低（需要 13 或更高，当前 %d）",
                 "PostgreSQL is too old (13 or newer is needed, this is %d)", PQserverVersion(conn) / 10000,
                 PQserverVersion(conn) / 10000);
+        PQfinish(conn);
+        return -1;
+    }
+    const char *enc = PQparameterStatus(conn, "server_encoding");
+    if (!enc || strcmp(enc, "UTF8")) {
+        err_set(e, 500, "store.encoding",
+                "PostgreSQL 数据库的编码是 %s，ipcity 需要 UTF8：请用 CREATE DATABASE 名称 ENCODING 'UTF8' "
+                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0 重新创建（见 docs/deployment.md）",
+                "The PostgreSQL database's encoding is %s; ipcity needs UTF8: create it with CREATE DATABASE name "
+                "ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0 (see docs/deployment.md)",
+                enc ? enc : "?", enc ? enc : "?");
         PQfinish(conn);
         return -1;
     }
