@@ -4,7 +4,7 @@
 // then the role matrix for bureau, dept, enterprise, agency and the public.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectCleanExit, problem, cliAsync, cli, sqlite, USCC } from './harness.mjs';
+import { startServer, expectCleanExit, problem, cliAsync, cli, dbsql, dropAuditGuards, USCC } from './harness.mjs';
 
 describe('done-when: a department user works on its own department only', () => {
   let srv, admin, lab;
@@ -209,7 +209,7 @@ describe('done-when: a department user works on its own department only', () => 
 
     const v = await admin.get('/api/v1/audit/verify');
     assert.deepEqual(v.json, { ok: true, entries: seqs[0] });
-    // the CLI, concurrently with the running server (SQLite WAL)
+    // the CLI, concurrently with the running server
     const r = await cliAsync(srv.db, ['audit', 'verify']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), `审计链完整：${seqs[0]} 条记录 / audit chain intact: ${seqs[0]} entries`);
@@ -221,10 +221,11 @@ describe('done-when: a department user works on its own department only', () => 
     assert.equal(ok.code, 0, ok.stderr);
 
     // the triggers stop casual edits
-    assert.throws(() => sqlite(srv.db, "UPDATE audit_log SET after_json='{}' WHERE seq=3;"), /append-only/);
+    assert.throws(() => dbsql(srv.db, "UPDATE audit_log SET after_json='{}' WHERE seq=3;"), /append-only/);
     assert.equal(cli(srv.db, ['audit', 'verify']).code, 0);
 
-    sqlite(srv.db, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET after_json='{}' WHERE seq=3;");
+    dropAuditGuards(srv.db, 'update');
+    dbsql(srv.db, "UPDATE audit_log SET after_json='{}' WHERE seq=3;");
     const bad = cli(srv.db, ['audit', 'verify']);
     assert.equal(bad.code, 1, bad.stdout);
     assert.equal(bad.stdout, '');

@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { startServer, expectCleanExit, problem, cli, cliAsync, sqlite } from './harness.mjs';
+import { startServer, expectCleanExit, problem, cli, cliAsync, dbsql, dropAuditGuards } from './harness.mjs';
 
 let srv, admin;
 before(async () => {
@@ -123,15 +123,15 @@ describe('verification', () => {
   });
 
   test('the append-only triggers refuse edits and deletes', () => {
-    assert.throws(() => sqlite(srv.db, "UPDATE audit_log SET user_name = 'mallory' WHERE seq = 2;"), /append-only/);
-    assert.throws(() => sqlite(srv.db, 'DELETE FROM audit_log WHERE seq = 2;'), /append-only/);
+    assert.throws(() => dbsql(srv.db, "UPDATE audit_log SET user_name = 'mallory' WHERE seq = 2;"), /append-only/);
+    assert.throws(() => dbsql(srv.db, 'DELETE FROM audit_log WHERE seq = 2;'), /append-only/);
     assert.equal(cli(srv.db, ['audit', 'verify']).code, 0);
   });
 
   test('a removed last entry is detected; putting it back restores the chain', async () => {
-    sqlite(srv.db, 'DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_log_no_update;');
-    const n = Number(sqlite(srv.db, 'SELECT MAX(seq) FROM audit_log;').trim());
-    sqlite(srv.db, `CREATE TABLE bak AS SELECT * FROM audit_log WHERE seq = ${n}; DELETE FROM audit_log WHERE seq = ${n};`);
+    dropAuditGuards(srv.db, ['delete', 'update']);
+    const n = Number(dbsql(srv.db, 'SELECT MAX(seq) FROM audit_log;').trim());
+    dbsql(srv.db, `CREATE TABLE bak AS SELECT * FROM audit_log WHERE seq = ${n}; DELETE FROM audit_log WHERE seq = ${n};`);
     const v = await admin.get('/api/v1/audit/verify', { headers: { 'Accept-Language': 'en' } });
     assert.deepEqual(v.json, {
       ok: false,
@@ -143,15 +143,15 @@ describe('verification', () => {
     assert.equal(c.code, 1);
     assert.match(c.stderr, new RegExp(`审计链校验失败：链头与最后一条记录（第 ${n - 1} 条）不符`));
 
-    sqlite(srv.db, 'INSERT INTO audit_log SELECT * FROM bak; DROP TABLE bak;');
+    dbsql(srv.db, 'INSERT INTO audit_log SELECT * FROM bak; DROP TABLE bak;');
     assert.equal(cli(srv.db, ['audit', 'verify']).code, 0);
     assert.deepEqual((await admin.get('/api/v1/audit/verify')).json, { ok: true, entries: n });
   });
 
   test('an edited entry is detected, in Chinese by default', async () => {
-    const orig = sqlite(srv.db, 'SELECT after_json FROM audit_log WHERE seq = 3;').trim();
-    sqlite(srv.db, `UPDATE audit_log SET after_json = replace(after_json, '区检察院', '区检察院（改）') WHERE seq = 3;`);
-    assert.notEqual(sqlite(srv.db, 'SELECT after_json FROM audit_log WHERE seq = 3;').trim(), orig);
+    const orig = dbsql(srv.db, 'SELECT after_json FROM audit_log WHERE seq = 3;').trim();
+    dbsql(srv.db, `UPDATE audit_log SET after_json = replace(after_json, '区检察院', '区检察院（改）') WHERE seq = 3;`);
+    assert.notEqual(dbsql(srv.db, 'SELECT after_json FROM audit_log WHERE seq = 3;').trim(), orig);
     const v = await admin.get('/api/v1/audit/verify');
     assert.equal(v.json.ok, false);
     assert.equal(v.json.code, 'audit.broken');
@@ -162,18 +162,18 @@ describe('verification', () => {
     assert.equal(c.stdout, '');
     assert.match(c.stderr, /entry 3 has been altered/);
     // undo, and the chain is whole again
-    sqlite(srv.db, `UPDATE audit_log SET after_json = '${orig.replace(/'/g, "''")}' WHERE seq = 3;`);
+    dbsql(srv.db, `UPDATE audit_log SET after_json = '${orig.replace(/'/g, "''")}' WHERE seq = 3;`);
     assert.equal(cli(srv.db, ['audit', 'verify']).code, 0);
     // rewriting the stored hash as well does not help: the next entry links to the old one
-    const [user4, hash4] = sqlite(srv.db, 'SELECT user_name, hash FROM audit_log WHERE seq = 4;').trim().split('|');
-    sqlite(srv.db, `UPDATE audit_log SET user_name = 'mallory', hash = 'ff' || substr(hash, 3) WHERE seq = 4;`);
+    const [user4, hash4] = dbsql(srv.db, 'SELECT user_name, hash FROM audit_log WHERE seq = 4;').trim().split('|');
+    dbsql(srv.db, `UPDATE audit_log SET user_name = 'mallory', hash = 'ff' || substr(hash, 3) WHERE seq = 4;`);
     assert.match(cli(srv.db, ['audit', 'verify']).stderr, /entry 4 has been altered/);
-    sqlite(srv.db, `UPDATE audit_log SET user_name = '${user4}', hash = '${hash4}' WHERE seq = 4;`);
+    dbsql(srv.db, `UPDATE audit_log SET user_name = '${user4}', hash = '${hash4}' WHERE seq = 4;`);
     assert.equal(cli(srv.db, ['audit', 'verify']).code, 0);
   });
 
   test('a deleted entry in the middle is reported as missing', async () => {
-    sqlite(srv.db, 'DELETE FROM audit_log WHERE seq = 6;');
+    dbsql(srv.db, 'DELETE FROM audit_log WHERE seq = 6;');
     const c = cli(srv.db, ['audit', 'verify']);
     assert.equal(c.code, 1);
     assert.match(c.stderr, /审计链断裂：缺少第 6 条记录（下一条为第 7 条）/);

@@ -1,11 +1,16 @@
 // backup.test.mjs - `ipcity backup` of a running server's database while
-// writes go on, `ipcity restore` into a fresh path, and a second server on
-// the restored copy answering exactly as the original did.
+// writes go on, `ipcity restore` into a fresh database, and a second server
+// on the restored copy answering exactly as the original did.  The same on
+// both backends: with SQLite the backup is a database file and a restore
+// makes the file named by --db; with PostgreSQL (IPCITY_TEST_PG) the backup
+// is a pg_dump archive and a restore fills the new, empty database named by
+// --db (the harness's freshDb()).  Rows are counted through dbsql on the
+// database --db names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, expectCleanExit, cli, cliAsync, mkTmp, rmTmp, sqlite } from './harness.mjs';
+import { startServer, expectCleanExit, cli, cliAsync, mkTmp, rmTmp, freshDb, countRows, dbIsEmpty } from './harness.mjs';
 
 let srv, admin, tmp, token;
 before(async () => {
@@ -58,7 +63,7 @@ async function answers(client, ids) {
   return out;
 }
 
-test('backup while writing, restore into a fresh path, same answers from the restored copy', async () => {
+test('backup while writing, restore into a fresh database, same answers from the restored copy', async () => {
   for (let i = 0; i < 20; i++) await createEntity(admin, 'before backup');
 
   // 1. a backup taken while three clients keep writing
@@ -80,12 +85,12 @@ test('backup while writing, restore into a fresh path, same answers from the res
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already exists/);
 
-  // 2. restore into a fresh path: a consistent snapshot (every entity whole, the chain intact)
-  const db1 = path.join(tmp, 'restored-during.db');
+  // 2. restore into a fresh database: a consistent snapshot (every entity whole, the chain intact)
+  const db1 = freshDb(tmp, 'restored-during.db');
   const r1 = cli(db1, ['restore', bak1]);
   assert.equal(r1.code, 0, r1.stderr);
   assert.match(r1.stdout, /audit chain intact/);
-  const n1 = Number(sqlite(db1, 'SELECT COUNT(*) FROM entities').trim());
+  const n1 = countRows(db1, 'entities');
   const total = 20 + written.length;
   assert.ok(n1 >= 20 + 5 && n1 <= total, `restored ${n1} entities of ${total}`);
   const v = cli(db1, ['audit', 'verify']);
@@ -108,40 +113,42 @@ test('backup while writing, restore into a fresh path, same answers from the res
   const bak2 = path.join(tmp, 'quiet.bak');
   const b2 = cli(srv.db, ['backup', bak2]);
   assert.equal(b2.code, 0, b2.stderr);
-  const db2 = path.join(tmp, 'fresh', 'ipcity.db');
-  fs.mkdirSync(path.dirname(db2));
+  const dir2 = path.join(tmp, 'fresh');
+  fs.mkdirSync(dir2);
+  const db2 = freshDb(dir2);
   const r2 = cli(db2, ['restore', bak2]);
   assert.equal(r2.code, 0, r2.stderr);
   const ids = written.slice(0, 5).map((w) => w.entity.id);
   const want = await answers(admin, ids);
-  const restored2 = await startServer({ db: db2, dir: path.dirname(db2) });
+  const restored2 = await startServer({ db: db2, dir: dir2 });
   try {
     const got = await answers(restored2.bearer(token), ids);
     assert.deepEqual(got, want);
   } finally {
     await expectCleanExit(restored2);
   }
-  assert.deepEqual(fs.readdirSync(path.dirname(db2)).filter((f) => /restore-/.test(f)), [], 'no temporary files left');
+  // no temporary files left beside the database (SQLite) or beside the backups
+  for (const d of [dir2, tmp]) assert.deepEqual(fs.readdirSync(d).filter((f) => /restore-/.test(f)), [], `no temporary files left in ${d}`);
 });
 
 test('restore refuses while the server has the database open, and a file that is not an ipcity database', async () => {
   const bak = path.join(tmp, 'refuse.bak');
   assert.equal(cli(srv.db, ['backup', bak]).code, 0);
-  const before = sqlite(srv.db, 'SELECT COUNT(*) FROM entities').trim();
+  const before = countRows(srv.db, 'entities');
 
   const busy = cli(srv.db, ['restore', bak]);
   assert.equal(busy.code, 1);
   assert.match(busy.stderr, /in use/);
   assert.equal((await admin.get('/api/v1/entities?limit=1')).status, 200, 'the server goes on');
-  assert.equal(sqlite(srv.db, 'SELECT COUNT(*) FROM entities').trim(), before);
+  assert.equal(countRows(srv.db, 'entities'), before);
 
   const junk = path.join(tmp, 'junk.db');
   fs.writeFileSync(junk, 'not a database at all, just text\n'.repeat(10));
-  const target = path.join(tmp, 'never.db');
+  const target = freshDb(tmp, 'never.db');
   const r = cli(target, ['restore', junk]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /not an ipcity database/);
-  assert.ok(!fs.existsSync(target));
+  assert.ok(dbIsEmpty(target), 'nothing was written to the target database');
 
   for (const cmd of ['backup', 'restore']) {
     const h = cli(srv.db, [cmd, '--help']);

@@ -6,7 +6,7 @@
 // documented shape.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectCleanExit, sqlite, usccN } from './harness.mjs';
+import { startServer, expectCleanExit, dbsql, usccN } from './harness.mjs';
 
 const CLIENTS = 16;
 const RECORDS = 3;
@@ -135,7 +135,7 @@ describe(`${CLIENTS} clients read-modify-write the same ${RECORDS} records`, () 
 
   test('one audit entry per successful write, chain intact', async () => {
     for (const id of ids) {
-      const n = Number(sqlite(srv.db, `SELECT count(*) FROM audit_log WHERE rtype = 'entity' AND rid = ${id} AND action = 'update';`));
+      const n = Number(dbsql(srv.db, `SELECT count(*) FROM audit_log WHERE rtype = 'entity' AND rid = ${id} AND action = 'update';`));
       assert.equal(n, wins.get(id).length, `updates of #${id} in the audit log`);
     }
     const v = await admin.get('/api/v1/audit/verify');

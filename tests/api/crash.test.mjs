@@ -2,13 +2,14 @@
 // shutdown code runs) in the middle of a large background import and in the
 // middle of a stream of concurrent writes; after a restart on the same
 // database every acknowledged write is there, an import is there whole or
-// not at all, the audit hash chain verifies and SQLite's integrity check
-// passes.
+// not at all, the audit hash chain verifies and the database's own
+// integrity and foreign-key checks pass (harness: dbIntegrity,
+// dbForeignKeyCheck).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, expectCleanExit, cli, sqlite, sleep, mkTmp, rmTmp } from './harness.mjs';
+import { startServer, expectCleanExit, cli, dbsql, dbIntegrity, dbForeignKeyCheck, sleep, mkTmp, rmTmp } from './harness.mjs';
 
 const PATENTS = 20000;
 
@@ -19,12 +20,12 @@ async function kill9(srv) {
   assert.equal(r.signal, 'SIGKILL');
 }
 
-/* `ipcity audit verify` and PRAGMA integrity_check on the database. */
+/* `ipcity audit verify`, and the database's integrity and foreign-key checks. */
 function assertDbSound(db) {
   const v = cli(db, ['audit', 'verify']);
   assert.equal(v.code, 0, `audit verify: ${v.stdout}${v.stderr}`);
-  assert.equal(sqlite(db, 'PRAGMA integrity_check;').trim(), 'ok');
-  assert.equal(sqlite(db, 'PRAGMA foreign_key_check;').trim(), '');
+  assert.equal(dbIntegrity(db), 'ok');
+  assert.equal(dbForeignKeyCheck(db), '');
 }
 
 describe('SIGKILL in the middle of a 20,000-patent import (POST /api/v1/imports)', () => {
@@ -71,13 +72,13 @@ describe('SIGKILL in the middle of a 20,000-patent import (POST /api/v1/imports)
     countAfter = (await admin.get('/api/v1/patents?count=true&limit=1')).json.total;
     assert.ok(countAfter === 0 || countAfter === PATENTS, `patents after the crash: ${countAfter}`);
     // the same straight from the tables, derived ones included
-    assert.equal(Number(sqlite(srv.db, 'SELECT count(*) FROM patents;')), countAfter);
+    assert.equal(Number(dbsql(srv.db, 'SELECT count(*) FROM patents;')), countAfter);
     const s = await admin.get(`/api/v1/search?q=${encodeURIComponent('装置')}&count=true&limit=1`);
     assert.equal(s.status, 200, s.text);
     if (countAfter === 0) assert.equal(s.json.items.length, 0, `search index has rows of a rolled-back import: ${s.text}`);
     else assert.ok(s.json.items.length > 0);
     // the audit log has the import entry exactly when the rows are there
-    const imports = Number(sqlite(srv.db, "SELECT count(*) FROM audit_log WHERE action = 'import';"));
+    const imports = Number(dbsql(srv.db, "SELECT count(*) FROM audit_log WHERE action = 'import';"));
     assert.equal(imports, countAfter ? 1 : 0);
     assertDbSound(srv.db);
   });
@@ -199,9 +200,9 @@ describe('SIGKILL in the middle of a stream of concurrent writes', () => {
   });
 
   test('every committed write has its audit entry; the chain verifies; integrity_check is ok', async () => {
-    const rows = sqlite(srv.db, 'SELECT id, version FROM entities;').trim().split('\n').filter(Boolean);
+    const rows = dbsql(srv.db, 'SELECT id, version FROM entities;').trim().split('\n').filter(Boolean);
     const audits = new Map(
-      sqlite(srv.db, "SELECT rid, count(*) FROM audit_log WHERE rtype = 'entity' GROUP BY rid;")
+      dbsql(srv.db, "SELECT rid, count(*) FROM audit_log WHERE rtype = 'entity' GROUP BY rid;")
         .trim()
         .split('\n')
         .filter(Boolean)

@@ -1,16 +1,26 @@
 // harness.mjs - starts the real ipcity binary on a random loopback port with
-// a fresh SQLite database, and talks to it over HTTP.
+// a fresh database, and talks to it over HTTP.
 //
 //   const srv = await startServer({ env: { IPCITY_SESSION_TTL: '1' } });
 //   const admin = await srv.login('admin', srv.adminPassword);
 //   const r = await admin.post('/api/v1/entities', { name: 'x', kind: 'enterprise' });
 //   await srv.stop();              // SIGTERM; asserts nothing, returns { code, signal, stdout, stderr }
 //
+// The database is a SQLite file in a temporary directory, or, when
+// IPCITY_TEST_PG is set (a base URL such as
+// postgresql://ipcity@127.0.0.1:55432/postgres, see scripts/pg.sh), a new
+// PostgreSQL database made for the test.  Tests never build a database path
+// themselves: freshDb(dir) names a new one (a file path or a URL), dbsql()
+// runs SQL on either (output as the sqlite3 CLI prints it: "a|b" lines), and
+// the few checks that differ by nature between the backends (integrity,
+// table lists, the audit log's guards) have a helper each.
+//
 // Requests use node:http with a fresh connection each (Connection: close),
 // so no idle keep-alive connection delays the server's graceful shutdown.
-// Only node built-ins are used.
+// Only node built-ins are used; psql (postgresql-client) for PostgreSQL.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -40,12 +50,203 @@ export function usccN(n) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/* A fresh temporary directory; removed by rmTmp(). */
+/* A fresh temporary directory; removed by rmTmp(), with the PostgreSQL
+ * databases freshDb() made for it. */
 export function mkTmp(prefix = 'ipcity-api-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 export function rmTmp(dir) {
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (!dir) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const dbs = pgByDir.get(dir);
+  if (dbs) {
+    pgByDir.delete(dir);
+    dropPgDbs(dbs);
+  }
+}
+
+/* ---- the database: SQLite or PostgreSQL ---- */
+
+/* The PostgreSQL server to make test databases on (a URL naming any
+ * database there, e.g. postgres), or null: SQLite files. */
+export const PG = process.env.IPCITY_TEST_PG || null;
+
+/* True when db is a PostgreSQL URL rather than a SQLite file path. */
+export function isPg(db) {
+  return /^postgres(ql)?:\/\//.test(String(db));
+}
+
+/* The database kind the server reports in /api/v1/health. */
+export function dbKind(db) {
+  return isPg(db) ? 'postgresql' : 'sqlite';
+}
+
+/* Runs psql on url; stdout in the sqlite3 CLI's list format (no headers,
+ * "|" between columns, NULL as the empty string, one line per row).
+ * Throws on any error, with psql's message. */
+function psql(url, ...commands) {
+  const args = ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-F', '|', '-d', url];
+  for (const c of commands) args.push('-c', c);
+  return execFileSync('psql', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning', PGCONNECT_TIMEOUT: '10' },
+  });
+}
+
+/* The URL of database `name` on the server of base. */
+function pgUrl(base, name) {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+const pgMade = new Set(); /* names of the databases this process made and has not dropped */
+const pgByDir = new Map(); /* temporary directory -> names made for it */
+let pgCounter = 0;
+
+function dropPgDbs(names) {
+  const todo = [...names].filter((n) => pgMade.has(n));
+  if (!todo.length || !PG) return;
+  try {
+    // one command each: DROP DATABASE cannot run inside a transaction block
+    psql(PG, ...todo.map((n) => `DROP DATABASE IF EXISTS ${n} WITH (FORCE)`));
+  } catch {
+    // a database left behind is harmless (scripts/pg.sh start drops leftovers)
+  }
+  for (const n of todo) pgMade.delete(n);
+}
+
+/* A new, empty database for a test: with IPCITY_TEST_PG a new PostgreSQL
+ * database (ipct_<pid>_<n>_<random>), dropped by rmTmp(dir) or when the test
+ * process exits; otherwise the path dir/name, which does not exist yet. */
+export function freshDb(dir, name = 'ipcity.db') {
+  if (!PG) return path.join(dir, name);
+  const db = `ipct_${process.pid}_${++pgCounter}_${crypto.randomBytes(4).toString('hex')}`;
+  psql(PG, `CREATE DATABASE ${db}`);
+  pgMade.add(db);
+  if (dir) {
+    if (!pgByDir.has(dir)) pgByDir.set(dir, new Set());
+    pgByDir.get(dir).add(db);
+  }
+  return pgUrl(PG, db);
+}
+
+/* Runs sql on the database db (a SQLite file: the sqlite3 CLI; a
+ * postgresql:// URL: psql) and returns its output as the sqlite3 CLI prints
+ * it ("a|b" lines).  Throws on failure, with the database's message. */
+export function dbsql(db, sql) {
+  if (isPg(db)) return psql(db, sql);
+  return execFileSync('sqlite3', [db, sql], { encoding: 'utf8' });
+}
+/* The old name of dbsql(). */
+export const sqlite = dbsql;
+
+/* COUNT(*) of a table, as a number. */
+export function countRows(db, table) {
+  return Number(dbsql(db, `SELECT COUNT(*) FROM ${table};`).trim());
+}
+
+/* True when db holds nothing yet: SQLite, the file does not exist;
+ * PostgreSQL, the database has no tables. */
+export function dbIsEmpty(db) {
+  if (!isPg(db)) return !fs.existsSync(db);
+  return countRows(db, PG_USER_TABLES) === 0;
+}
+const PG_USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+const PG_USER_TABLES = `pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND ${PG_USER_SCHEMA}`;
+
+/* The names of the database's tables, sorted. */
+export function dbTables(db) {
+  const sql = isPg(db)
+    ? `SELECT c.relname FROM ${PG_USER_TABLES} ORDER BY 1;`
+    : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name;";
+  return dbsql(db, sql).trim().split('\n').filter(Boolean);
+}
+
+/* The database's own consistency check: 'ok', or what is wrong.  SQLite:
+ * PRAGMA integrity_check.  PostgreSQL: amcheck (postgresql-contrib) over
+ * every table (verify_heapam, with TOAST) and every B-tree index
+ * (bt_index_check with heapallindexed: each row is in each index); the
+ * extension goes into its own schema, ipcity_check. */
+export function dbIntegrity(db) {
+  if (!isPg(db)) return dbsql(db, 'PRAGMA integrity_check;').trim();
+  psql(db, 'CREATE SCHEMA IF NOT EXISTS ipcity_check', 'CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA ipcity_check');
+  const heap = psql(
+    db,
+    `SELECT c.oid::regclass || ' block ' || v.blkno || ' offset ' || coalesce(v.offnum::text, '-') || ': ' || v.msg
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+            LATERAL ipcity_check.verify_heapam(c.oid, check_toast => true) v
+      WHERE c.relkind IN ('r', 'm') AND c.relpersistence = 'p' AND ${PG_USER_SCHEMA}`,
+  ).trim();
+  if (heap) return heap;
+  try {
+    psql(
+      db,
+      `SELECT count(ipcity_check.bt_index_check(c.oid, true))
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_am a ON a.oid = c.relam
+        WHERE a.amname = 'btree' AND i.indisvalid AND i.indisready AND c.relpersistence = 'p' AND ${PG_USER_SCHEMA}`,
+    );
+  } catch (e) {
+    return String(e.stderr || e.message).trim();
+  }
+  return 'ok';
+}
+
+/* Rows whose foreign keys point nowhere: '' when there are none.  SQLite:
+ * PRAGMA foreign_key_check.  PostgreSQL: every foreign-key constraint
+ * checked with a query ("child|rows|parent|constraint" per broken one). */
+export function dbForeignKeyCheck(db) {
+  if (!isPg(db)) return dbsql(db, 'PRAGMA foreign_key_check;').trim();
+  const fks = psql(
+    db,
+    `SELECT k.conrelid::regclass, k.confrelid::regclass, k.conname,
+            (SELECT string_agg(quote_ident(a.attname), ',' ORDER BY x.i) FROM unnest(k.conkey) WITH ORDINALITY x(n, i)
+               JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = x.n),
+            (SELECT string_agg(quote_ident(a.attname), ',' ORDER BY x.i) FROM unnest(k.confkey) WITH ORDINALITY x(n, i)
+               JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = x.n)
+       FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
+      WHERE k.contype = 'f' AND ${PG_USER_SCHEMA} ORDER BY 1, 3`,
+  )
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  const bad = [];
+  for (const line of fks) {
+    const [child, parent, name, cols, pcols] = line.split('|');
+    const c = cols.split(','), p = pcols.split(',');
+    const notNull = c.map((x) => `ch.${x} IS NOT NULL`).join(' AND ');
+    const match = c.map((x, i) => `pa.${p[i]} = ch.${x}`).join(' AND ');
+    const n = Number(
+      psql(db, `SELECT count(*) FROM ${child} ch WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${parent} pa WHERE ${match})`).trim(),
+    );
+    if (n) bad.push(`${child}|${n}|${parent}|${name}`);
+  }
+  return bad.join('\n');
+}
+
+/* Drops the audit log's append-only guards (the triggers that refuse
+ * UPDATE and DELETE on audit_log), so a test can tamper with the log.
+ * which: 'update', 'delete' or both.  PostgreSQL: every trigger on
+ * audit_log that fires on those events; fails when there is none. */
+export function dropAuditGuards(db, which = ['update', 'delete']) {
+  which = [].concat(which);
+  if (!isPg(db)) return dbsql(db, which.map((w) => `DROP TRIGGER audit_log_no_${w};`).join(' '));
+  const mask = (which.includes('update') ? 16 : 0) | (which.includes('delete') ? 8 : 0); // TRIGGER_TYPE_UPDATE, _DELETE
+  return psql(
+    db,
+    `DO $$
+     DECLARE r record; n int := 0;
+     BEGIN
+       FOR r IN SELECT t.tgname FROM pg_trigger t
+                 WHERE t.tgrelid = 'audit_log'::regclass AND NOT t.tgisinternal AND (t.tgtype & ${mask}) <> 0 LOOP
+         EXECUTE format('DROP TRIGGER %I ON audit_log', r.tgname);
+         n := n + 1;
+       END LOOP;
+       IF n = 0 THEN RAISE EXCEPTION 'audit_log has no append-only trigger to drop'; END IF;
+     END $$`,
+  );
 }
 
 /* The environment for the binary: no inherited IPCITY_* settings, no
@@ -83,11 +284,6 @@ export function cliAsync(db, args, { input, env } = {}) {
     p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     p.stdin.end(input ?? '');
   });
-}
-
-/* Runs the sqlite3 CLI on db with sql; returns stdout (throws on failure). */
-export function sqlite(db, sql) {
-  return execFileSync('sqlite3', [db, sql], { encoding: 'utf8' });
 }
 
 /* Converts a UTF-8 string to GB18030 bytes with iconv. */
@@ -242,7 +438,8 @@ export class Client {
 /* ---- the server ---- */
 
 /* Servers still running when this test process exits (a failed or
- * timed-out test) are killed, so no orphan keeps a port or a temp dir. */
+ * timed-out test) are killed, so no orphan keeps a port or a temp dir, and
+ * the PostgreSQL databases not yet dropped are dropped. */
 const live = new Set();
 process.on('exit', () => {
   for (const p of live) {
@@ -250,9 +447,11 @@ process.on('exit', () => {
       p.kill('SIGKILL');
     } catch {}
   }
+  // then the PostgreSQL databases still there (WITH (FORCE) ends their sessions)
+  dropPgDbs(pgMade);
 });
 
-/* Creates DIR/ipcity.db with `init` and returns the admin password. */
+/* Runs `init` on db (from freshDb()) and returns the admin password. */
 export function initDb(db) {
   const r = cli(db, ['init']);
   if (r.code !== 0) throw new Error(`init failed (${r.code}): ${r.stderr}`);
@@ -262,13 +461,14 @@ export function initDb(db) {
 }
 
 /* Starts `ipcity serve` on 127.0.0.1:0 over a fresh database (or `db` if
- * given).  Resolves once it prints its listening line. */
+ * given; `init` runs first when it is still empty).  Resolves once it
+ * prints its listening line. */
 export async function startServer({ env = {}, dir = null, db = null, adminPassword = null, args = [] } = {}) {
   const ownDir = !dir;
   dir = dir || mkTmp();
-  db = db || path.join(dir, 'ipcity.db');
   try {
-    if (!fs.existsSync(db)) adminPassword = initDb(db);
+    db = db || freshDb(dir);
+    if (dbIsEmpty(db)) adminPassword = initDb(db);
   } catch (e) {
     if (ownDir) rmTmp(dir);
     throw e;

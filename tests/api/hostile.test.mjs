@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, expectCleanExit, request, rawHttp, sqlite, sleep, mkTmp, rmTmp } from './harness.mjs';
+import { startServer, expectCleanExit, request, rawHttp, dbsql, dbTables, dbIntegrity, sleep, mkTmp, rmTmp } from './harness.mjs';
 
 const MAX_BODY = 1024 * 1024;
 const SECRET = 'top secret 绝密';
@@ -250,9 +250,9 @@ describe('SQL metacharacters in every kind of parameter', () => {
   });
 
   test('afterwards every table is intact and no password hash ever left the server', async () => {
-    const tables = sqlite(srv.db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name;").trim().split('\n');
+    const tables = dbTables(srv.db);
     for (const t of ['entities', 'users', 'audit_log', 'sessions', 'departments']) assert.ok(tables.includes(t), t);
-    assert.equal(sqlite(srv.db, 'PRAGMA integrity_check;').trim(), 'ok');
+    assert.equal(dbIntegrity(srv.db), 'ok');
     const v = await A('GET', '/api/v1/audit/verify');
     assert.equal(v.json.ok, true, v.text);
     for (const t of seen) assert.ok(!/\$argon2/.test(t), `a password hash in a response: ${t.slice(0, 200)}`);
@@ -333,7 +333,7 @@ describe('path traversal', () => {
       assert.doesNotMatch(csv.text, /\.\.\/|\/etc\b|etc\/passwd/);
       assert.doesNotMatch(csv.headers['content-disposition'] || '', /\.\.|\//);
     }
-    const paths = sqlite(srv.db, "SELECT file FROM import_jobs WHERE file LIKE '%/%';").trim();
+    const paths = dbsql(srv.db, "SELECT file FROM import_jobs WHERE file LIKE '%/%';").trim();
     assert.equal(paths, '', 'no stored job file name has a directory part');
     await healthy('import names');
   });

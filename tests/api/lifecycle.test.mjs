@@ -4,9 +4,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, expectCleanExit, cli, sqlite, mkTmp, rmTmp, sleep, BIN, ROOT, initDb } from './harness.mjs';
+import { startServer, expectCleanExit, cli, dbsql, freshDb, mkTmp, rmTmp, sleep, BIN, ROOT, initDb } from './harness.mjs';
 
 describe('graceful shutdown', () => {
   test('SIGTERM: exit status 0 and "stopped cleanly" in the log', async () => {
@@ -64,7 +63,7 @@ describe('graceful shutdown', () => {
       const r = await srv.stop();
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /stopped cleanly/);
-      assert.equal(sqlite(srv.db, "SELECT COUNT(*) FROM entities WHERE name = '关机时写入';").trim(), '1');
+      assert.equal(dbsql(srv.db, "SELECT COUNT(*) FROM entities WHERE name = '关机时写入';").trim(), '1');
     } finally {
       await srv.close();
     }
@@ -109,7 +108,7 @@ describe('graceful shutdown', () => {
   test('a malformed listen address is refused', async () => {
     const dir = mkTmp();
     try {
-      const db = path.join(dir, 'l.db');
+      const db = freshDb(dir, 'l.db');
       initDb(db);
       const r = await serveBriefly(db, 'nowhere');
       assert.ok(!r.listening);
@@ -185,7 +184,7 @@ describe('CLI', () => {
   test('init prints the admin password once; a second init keeps the data and prints none', () => {
     const dir = mkTmp();
     try {
-      const db = path.join(dir, 'fresh.db');
+      const db = freshDb(dir, 'fresh.db');
       const first = cli(db, ['init']);
       assert.equal(first.code, 0, first.stderr);
       assert.match(first.stdout, /用户名 user name: admin\n\s+密码 password:\s+[0-9a-f]{18}\n/);
@@ -193,8 +192,8 @@ describe('CLI', () => {
       const again = cli(db, ['init']);
       assert.equal(again.code, 0, again.stderr);
       assert.ok(!/密码 password/.test(again.stdout), again.stdout);
-      assert.equal(sqlite(db, 'SELECT COUNT(*) FROM users;').trim(), '1');
-      assert.equal(sqlite(db, "SELECT COUNT(*) FROM departments WHERE code LIKE '310104-%';").trim(), '16');
+      assert.equal(dbsql(db, 'SELECT COUNT(*) FROM users;').trim(), '1');
+      assert.equal(dbsql(db, "SELECT COUNT(*) FROM departments WHERE code LIKE '310104-%';").trim(), '16');
     } finally {
       rmTmp(dir);
     }
@@ -203,7 +202,7 @@ describe('CLI', () => {
   test('config shows the environment settings; user add and token create refuse bad input', () => {
     const dir = mkTmp();
     try {
-      const db = path.join(dir, 'c.db');
+      const db = freshDb(dir, 'c.db');
       initDb(db);
       const c = cli(db, ['config'], { env: { IPCITY_SESSION_TTL: '77', IPCITY_MAX_BODY: '1234' } });
       assert.equal(c.code, 0);

@@ -5,7 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, startServer, expectCleanExit, problem, cli, sqlite, USCC, USCC_BAD_CHECK, usccN } from './harness.mjs';
+import { ROOT, startServer, expectCleanExit, problem, cli, dbsql, dbKind, USCC, USCC_BAD_CHECK, usccN } from './harness.mjs';
 
 let srv, admin;
 before(async () => {
@@ -370,7 +370,7 @@ describe('soft delete', () => {
     assert.ok(!csv.includes(usccN(424242)), 'not exported');
 
     // still in the table, marked deleted, version bumped
-    const row = sqlite(srv.db, `SELECT version, deleted_at IS NOT NULL, name FROM entities WHERE id = ${e.id}`).trim();
+    const row = dbsql(srv.db, `SELECT version, CASE WHEN deleted_at IS NOT NULL THEN 1 ELSE 0 END, name FROM entities WHERE id = ${e.id}`).trim();
     assert.equal(row, '2|1|待删除');
 
     // the unique value is free again for a live row
@@ -557,7 +557,7 @@ describe('metadata, health and OpenAPI', () => {
     const v = cli(srv.db, ['version']).stdout.trim(); // "ipcity 0.1.0 (schema 1)"
     const m = v.match(/^ipcity (\S+) \(schema (\d+)\)$/);
     assert.ok(m, v);
-    assert.deepEqual(r.json, { status: 'ok', version: m[1], schema: Number(m[2]), database: 'sqlite' });
+    assert.deepEqual(r.json, { status: 'ok', version: m[1], schema: Number(m[2]), database: dbKind(srv.db) });
   });
 
   test('meta/types shows each caller only what it may read, with its access', async () => {
