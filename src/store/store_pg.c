@@ -34,11 +34,12 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define CACHE_BUCKETS 256
-#define CACHE_MAX 2048
+#define CACHE_MAX 512
 #define STREAM_BATCH 20000
 
 /* The advisory lock key every write transaction takes ("ipc" + 1). */
@@ -647,6 +648,17 @@ int store_pg_open(const char *url, store **out, err *e)
         PQfinish(conn);
         return -1;
     }
+    /* ORDER BY on text follows the database's collation: byte order (C, C.UTF-8) is what SQLite does */
+    r = PQexec(conn, "SELECT datcollate FROM pg_database WHERE datname = current_database()");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        const char *coll = PQgetvalue(r, 0, 0);
+        static int warned;
+        if (strcmp(coll, "C") && strcmp(coll, "POSIX") && strncasecmp(coll, "C.UTF", 5) && !warned++)
+            log_warn("the PostgreSQL database's collation is %s: text sorts differently from SQLite (byte order); "
+                     "create it with LC_COLLATE 'C.UTF-8' for the same order (docs/deployment.md)",
+                     coll);
+    }
+    PQclear(r);
     pgs *p = xcalloc(1, sizeof *p);
     p->base.ops = &pg_ops;
     p->base.kind = STORE_PG;
