@@ -85,16 +85,13 @@ fail:
     return -1;
 }
 
-static void ensure_parent_dir(const char *path)
+/* See store_create(): the directory of a SQLite file, or the PostgreSQL
+ * database.  Failure is reported by the store_open() that follows. */
+static void ensure_db(const char *url)
 {
-    if (!strncmp(path, "postgres", 8)) return;
-    char *copy = strdup(path);
-    char *slash = copy ? strrchr(copy, '/') : NULL;
-    if (slash && slash != copy) {
-        *slash = '\0';
-        mkdir(copy, 0755);
-    }
-    free(copy);
+    err e = ERR_INIT;
+    if (store_create(url, &e)) log_warn("%s", err_msg(&e, LANG_EN));
+    err_clear(&e);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -105,7 +102,7 @@ int cmd_serve(int argc, char **argv)
     if ((v = cli_opt(argc, argv, "--listen"))) cfg_set("listen", v, &e);
     if ((v = cli_opt(argc, argv, "--threads"))) cfg_set("threads", v, &e);
     if ((v = cli_opt(argc, argv, "--web"))) cfg_set("web_root", v, &e);
-    ensure_parent_dir(cfg_get("db"));
+    ensure_db(cfg_get("db"));
     store *db = cli_open_db();
     if (!db) return 1;
     if (cli_flag(argc, argv, "--init-demo") && (init_demo(db) || demo_data(db))) {
@@ -167,7 +164,7 @@ static const char *init_usage =
 int cmd_init(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv, init_usage)) return 0;
-    ensure_parent_dir(cfg_get("db"));
+    ensure_db(cfg_get("db"));
     store *db = cli_open_db();
     if (!db) return 1;
     int rc = init_demo(db);
@@ -184,7 +181,7 @@ static const char *migrate_usage =
 int cmd_migrate(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv, migrate_usage)) return 0;
-    ensure_parent_dir(cfg_get("db"));
+    ensure_db(cfg_get("db"));
     err e = ERR_INIT;
     store *db = NULL;
     int from = 0, to = 0;

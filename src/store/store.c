@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int store_open(const char *url, store **out, err *e)
 {
@@ -23,6 +24,21 @@ static const char *sqlite_path(const char *url)
 {
     if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) return NULL;
     return strncmp(url, "sqlite:", 7) ? url : url + 7;
+}
+
+int store_create(const char *url, err *e)
+{
+    if (!url || !*url) return err_set(e, 500, "store.url", "未指定数据库", "No database given");
+    const char *path = sqlite_path(url);
+    if (!path) return store_pg_create(url, e);
+    char *copy = xstrdup(path);
+    char *slash = strrchr(copy, '/');
+    if (slash && slash != copy) {
+        *slash = '\0';
+        mkdir(copy, 0755);
+    }
+    free(copy);
+    return 0;
 }
 
 int store_backup(store *s, const char *dest, err *e)

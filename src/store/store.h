@@ -51,6 +51,13 @@ typedef enum {
  * store_close(). */
 int store_open(const char *url, store **out, err *e);
 void store_close(store *s);
+/* Prepares the place of a new database named by url, so that store_open()
+ * can create or open it: for a SQLite file, its parent directory (one
+ * level); for PostgreSQL, the database itself when the server has none of
+ * that name (connecting to the server's "postgres" database; UTF8
+ * encoding, C.UTF-8 collation and ctype so text sorts as on SQLite, from
+ * template0).  An existing database is left alone.  Returns 0 or -1. */
+int store_create(const char *url, err *e);
 store_kind store_kind_of(const store *s);
 /* The URL the store was opened with (owned by the store). */
 const char *store_url(const store *s);

@@ -59,6 +59,7 @@ struct store_stmt {
 int store_sqlite_open(const char *path, store **out, err *e);
 int store_sqlite_replace(const char *path, const char *src, err *e);
 int store_pg_open(const char *url, store **out, err *e);
+int store_pg_create(const char *url, err *e);
 void store_pg_stream(store_stmt *st);
 void *store_pg_conn_of(store *s);
 /* PostgreSQL backup/restore with pg_dump/pg_restore (store_pg_dump.c). */

@@ -667,3 +667,50 @@ int store_pg_open(const char *url, store **out, err *e)
     *out = &p->base;
     return 0;
 }
+
+/* See store_create(). */
+int store_pg_create(const char *url, err *e)
+{
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    const char *dbname = NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (!strcmp(o->keyword, "dbname") && o->val && *o->val) dbname = o->val;
+    if (!opts || !dbname || !strcmp(dbname, "postgres")) {
+        PQconninfoFree(opts);
+        return 0; /* nothing to create, or unparsable: store_open() says what is wrong */
+    }
+    const char *const kw[] = {"dbname", "dbname", NULL};
+    const char *const vals[] = {url, "postgres", NULL};
+    PGconn *conn = PQconnectdbParams(kw, vals, 1);
+    int rc = 0;
+    if (PQstatus(conn) != CONNECTION_OK) goto done; /* store_open() reports the connection problem */
+    const char *pv[1] = {dbname};
+    PGresult *r = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1", 1, NULL, pv, NULL, NULL, 0);
+    int exists = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+    PQclear(r);
+    if (exists) goto done;
+    char *ident = PQescapeIdentifier(conn, dbname, strlen(dbname));
+    if (!ident) goto done;
+    static const char *const locales[] = {"C.UTF-8", "C"};
+    for (size_t i = 0; i < 2; i++) {
+        char *q = xasprintf("CREATE DATABASE %s ENCODING 'UTF8' LC_COLLATE '%s' LC_CTYPE '%s' TEMPLATE template0", ident,
+                            locales[i], locales[i]);
+        r = PQexec(conn, q);
+        free(q);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (ok) log_info("created the PostgreSQL database %s (UTF8, %s)", dbname, locales[i]);
+        else if (i == 1) {
+            const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+            rc = err_set(e, 500, "store.create", "无法创建 PostgreSQL 数据库 %s：%s",
+                         "Cannot create the PostgreSQL database %s: %s", dbname, msg ? msg : "?", dbname,
+                         msg ? msg : "?");
+        }
+        PQclear(r);
+        if (ok) break;
+    }
+    PQfreemem(ident);
+done:
+    PQfinish(conn);
+    PQconninfoFree(opts);
+    return rc;
+}
