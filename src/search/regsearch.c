@@ -1,7 +1,7 @@
-/* regsearch.c - registry full-text search; see regsearch.h. */
-#include "regsearch.h"
-
-#include "search.h"
+/* regsearch.c - registry full-text search; see regsearch.h.  The
+ * backend-neutral part and the SQLite half (FTS5); the PostgreSQL half is
+ * pgsearch.c. */
+#include "pgsearch.h"
 
 #include "../base/util.h"
 #include "../domain/registry.h"
@@ -9,12 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Above this many matching documents results come newest first. */
-#define RS_RANK_LIMIT 20000
+const rs_table rs_patents = {
+    .table = "patents",
+    .fts = "patents_fts",
+    .side = "patents_search",
+    .cols = {"title", "abstract", "holders"},
+    .weights = {10.0, 1.0, 5.0}, /* = the rank set in rs_create_indexes */
+    .tsv_order = {0, 2, 1},      /* title (500), holders (5,000), abstract (20,000) */
+    .fields = "p.id, p.appno, p.kind, p.title, p.first_applicant, p.filing_date, p.grant_date, p.region_code,"
+              " p.ipc_main, p.synthetic",
+    .hl_col = {0, 1, 2},
+    .hl_tokens = {40, 48, 24},
+    .patents = 1,
+};
+
+const rs_table rs_trademarks = {
+    .table = "trademarks",
+    .fts = "trademarks_fts",
+    .side = "trademarks_search",
+    .cols = {"mark_text", "applicant", "goods"},
+    .weights = {10.0, 5.0, 1.0},
+    .tsv_order = {0, 1, 2},
+    .fields = "p.id, p.reg_no, p.status, p.mark_text, p.applicant, p.filing_date, p.reg_date, p.region_code,"
+              " p.expiry_date, p.synthetic",
+    .hl_col = {0, 2, 1},
+    .hl_tokens = {40, 48, 24},
+    .patents = 0,
+};
+
+const char *const rs_hl_names[2][3] = {{"title_hl", "abstract_hl", "holders_hl"},
+                                       {"title_hl", "goods_hl", "holders_hl"}};
 
 int rs_create_indexes(store *db, err *e)
 {
-    if (store_kind_of(db) != STORE_SQLITE) return 0; /* the PostgreSQL index arrives with that backend */
+    if (store_kind_of(db) == STORE_PG) return pgs_create(db, e);
     return store_exec(db,
                       "CREATE VIRTUAL TABLE IF NOT EXISTS patents_fts USING fts5(title, abstract, holders,"
                       " content='patents', content_rowid='id', tokenize='cjk', columnsize=0);"
@@ -27,13 +55,15 @@ int rs_create_indexes(store *db, err *e)
 
 int rs_rebuild(store *db, err *e)
 {
+    if (store_kind_of(db) == STORE_PG) return pgs_rebuild(db, e);
     return store_exec(db,
                       "INSERT INTO patents_fts(patents_fts) VALUES('rebuild');"
                       "INSERT INTO trademarks_fts(trademarks_fts) VALUES('rebuild');",
                       e);
 }
 
-/* Writes one FTS change: `cmd` NULL inserts, "delete" removes. */
+/* Writes one FTS5 change of row (its id and three columns): del = 0
+ * inserts, 1 removes (FTS5 "delete" with the old values). */
 static int fts_write(store *db, const char *table, const char *const cols[3], const json_t *row, int del, err *e)
 {
     buf q = BUF_INIT;
@@ -57,18 +87,19 @@ typedef struct rs_defer {
     int64_t patents_after, trademarks_after;
 } rs_defer;
 
-static int deferred(store *db, const char *table, const json_t *row, const json_t *old)
+/* True when the change of row/old is left to rs_defer_end(). */
+static int deferred(store *db, const rs_table *t, const json_t *row, const json_t *old)
 {
     rs_defer *d = store_cache_get(db, "rs_defer");
     if (!d) return 0;
-    int64_t after = !strcmp(table, "patents_fts") ? d->patents_after : d->trademarks_after;
+    int64_t after = t->patents ? d->patents_after : d->trademarks_after;
     const json_t *r = row ? row : old;
     return json_integer_value(json_object_get(r, "id")) > after;
 }
 
 int rs_defer_begin(store *db, err *e)
 {
-    if (store_kind_of(db) != STORE_SQLITE || !store_in_tx(db)) return 0;
+    if (!store_in_tx(db)) return 0;
     rs_defer *d = xcalloc(1, sizeof *d);
     if (store_query_int(db, "SELECT COALESCE(MAX(id), 0) FROM patents", &d->patents_after, e, 0) ||
         store_query_int(db, "SELECT COALESCE(MAX(id), 0) FROM trademarks", &d->trademarks_after, e, 0)) {
@@ -84,6 +115,14 @@ int rs_defer_end(store *db, err *e)
     rs_defer *d = store_cache_get(db, "rs_defer");
     if (!d) return 0;
     int rc = 0;
+    if (store_kind_of(db) == STORE_PG) {
+        rc = pgs_index_after(db, &rs_patents, d->patents_after, e) ||
+                     pgs_index_after(db, &rs_trademarks, d->trademarks_after, e)
+                 ? -1
+                 : 0;
+        store_cache_set(db, "rs_defer", NULL, NULL);
+        return rc;
+    }
     store_stmt *st =
         store_prepare(db,
                       "INSERT INTO patents_fts(rowid, title, abstract, holders) SELECT id, title, abstract, holders"
@@ -112,27 +151,24 @@ int rs_defer_end(store *db, err *e)
     return rc;
 }
 
-static int reindex(store *db, const char *table, const char *const cols[3], const json_t *row, const json_t *old,
-                   err *e)
+/* Keeps one row of t in the index (see rs_index_patent). */
+static int reindex(store *db, const rs_table *t, const json_t *row, const json_t *old, err *e)
 {
-    if (store_kind_of(db) != STORE_SQLITE) return 0;
-    if (deferred(db, table, row, old)) return 0;
-    if (old && !json_object_get(old, "deleted_at") && fts_write(db, table, cols, old, 1, e)) return -1;
-    if (row && !json_object_get(row, "deleted_at") && fts_write(db, table, cols, row, 0, e)) return -1;
+    if (deferred(db, t, row, old)) return 0;
+    if (store_kind_of(db) == STORE_PG) return pgs_write(db, t, row, old, e);
+    if (old && !json_object_get(old, "deleted_at") && fts_write(db, t->fts, t->cols, old, 1, e)) return -1;
+    if (row && !json_object_get(row, "deleted_at") && fts_write(db, t->fts, t->cols, row, 0, e)) return -1;
     return 0;
 }
 
-static const char *const patent_cols[3] = {"title", "abstract", "holders"};
-static const char *const tm_cols[3] = {"mark_text", "applicant", "goods"};
-
 int rs_index_patent(store *db, const json_t *row, const json_t *old, err *e)
 {
-    return reindex(db, "patents_fts", patent_cols, row, old, e);
+    return reindex(db, &rs_patents, row, old, e);
 }
 
 int rs_index_trademark(store *db, const json_t *row, const json_t *old, err *e)
 {
-    return reindex(db, "trademarks_fts", tm_cols, row, old, e);
+    return reindex(db, &rs_trademarks, row, old, e);
 }
 
 /* ---- queries ---- */
@@ -198,24 +234,23 @@ int rs_query_from_args(json_t *args, rs_query *q, err *e)
     return 0;
 }
 
-/* Appends the filters as " AND ..." with their values to vals. */
-static void filters(const rs_query *q, int patents, buf *w, json_t *vals)
+/* Appends the filters of q as " AND ..." over alias p to w, and their
+ * values (text) to vals, in order. */
+static void filters(store *db, const rs_query *q, int patents, buf *w, json_t *vals)
 {
+    const char *like = store_sql_ilike(db); /* SQLite's LIKE ignores ASCII case; PostgreSQL's does not */
     if (patents && q->kind) {
         buf_puts(w, " AND p.kind = ?");
         json_array_append_new(vals, json_string(q->kind));
     }
     if (patents && q->ipc) {
-        buf_puts(w, " AND EXISTS (SELECT 1 FROM patent_ipc i WHERE i.patent_id = p.id AND i.code LIKE ?)");
-        buf like = BUF_INIT;
-        buf norm = BUF_INIT;
-        const char *pre = q->ipc;
-        for (const char *c = pre; *c; c++)
-            if (*c != '%' && *c != '_') buf_putc(&like, *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c);
-        buf_putc(&like, '%');
-        json_array_append_new(vals, json_string(like.s));
-        buf_free(&like);
-        buf_free(&norm);
+        buf_printf(w, " AND EXISTS (SELECT 1 FROM patent_ipc i WHERE i.patent_id = p.id AND i.code %s ?)", like);
+        buf pat = BUF_INIT;
+        for (const char *c = q->ipc; *c; c++)
+            if (*c != '%' && *c != '_' && *c != '\\') buf_putc(&pat, *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c);
+        buf_putc(&pat, '%');
+        json_array_append_new(vals, json_string(pat.s));
+        buf_free(&pat);
     }
     if (q->region) {
         const char *r = q->region;
@@ -229,7 +264,7 @@ static void filters(const rs_query *q, int patents, buf *w, json_t *vals)
         }
     }
     if (q->holder) {
-        buf_printf(w, " AND p.%s LIKE ?", patents ? "holders" : "applicant");
+        buf_printf(w, " AND p.%s %s ?", patents ? "holders" : "applicant", like);
         buf h = BUF_INIT;
         buf_putc(&h, '%');
         for (const char *c = q->holder; *c; c++)
@@ -272,26 +307,35 @@ static void bind_all(store_stmt *st, int first, json_t *vals)
     json_array_foreach(vals, i, v) store_bind_text(st, first + (int)i, json_string_value(v));
 }
 
-int rs_search(store *db, const rs_query *q, json_t **out, err *e)
+json_t *rs_item_new(const rs_table *t, store_stmt *st)
 {
-    *out = NULL;
-    if (store_kind_of(db) != STORE_SQLITE)
-        return err_set(e, 501, "search.backend", "该数据库后端尚不支持全文检索",
-                       "Full-text search is not available on this database backend yet");
-    if (!q->q || !util_utf8_valid(q->q, strlen(q->q)))
-        return err_set(e, 400, "search.encoding", "检索词不是有效的 UTF-8 文本", "The search text is not valid UTF-8");
-    int patents = !q->scope || !strcmp(q->scope, "patents");
-    char *match = srch_match_expr(q->q);
-    if (!match) {
-        *out = json_pack("{s:s,s:[],s:n}", "q", q->q, "items", "next_offset");
-        if (q->count) json_object_set_new(*out, "total", json_integer(0));
-        return 0;
+    static const char *const names[2][9] = {
+        {NULL, "appno", "kind", "title", "first_applicant", "filing_date", "grant_date", "region_code", "ipc_main"},
+        {NULL, "reg_no", "status", "mark_text", "applicant", "filing_date", "reg_date", "region_code", "expiry_date"}};
+    json_t *it = json_object();
+    json_object_set_new(it, "type", json_string(t->patents ? "patent" : "trademark"));
+    json_object_set_new(it, "id", json_integer(store_col_int(st, 0)));
+    for (int c = 1; c <= 8; c++) {
+        const char *v = store_col_text(st, c);
+        json_object_set_new(it, names[!t->patents][c], v ? json_string(v) : json_null());
     }
-    buf w = BUF_INIT, sql = BUF_INIT;
-    json_t *vals = json_array();
-    filters(q, patents, &w, vals);
-    const char *fts = patents ? "patents_fts" : "trademarks_fts";
-    const char *tbl = patents ? "patents" : "trademarks";
+    if (t->patents) {
+        const char *k = store_col_text(st, 2);
+        for (const rec_opt *o = patent_kinds; k && o->value; o++)
+            if (!strcmp(o->value, k)) {
+                json_object_set_new(it, "kind_zh", json_string(o->zh));
+                json_object_set_new(it, "kind_en", json_string(o->en));
+            }
+    }
+    json_object_set_new(it, "synthetic", json_boolean(store_col_int(st, 9)));
+    return it;
+}
+
+/* The SQLite search (FTS5): see rs_search. */
+static int sqlite_search(store *db, const rs_table *t, const rs_query *q, const char *match, const char *where,
+                         json_t *vals, json_t **items_out, int *ranked_out, int *more_out, int64_t *total_out, err *e)
+{
+    const char *fts = t->fts;
     /* Ranking scores every matching document; a very broad query (one
      * common character over millions of titles) is answered newest first
      * instead, which needs no scoring.  The answer says which order it is. */
@@ -302,31 +346,17 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         int64_t nmatch = 0;
         int crc = store_query_int(db, cq.s, &nmatch, e, 1, match);
         buf_free(&cq);
-        if (crc) {
-            buf_free(&w);
-            json_decref(vals);
-            free(match);
-            return -1;
-        }
+        if (crc) return -1;
         ranked = nmatch <= RS_RANK_LIMIT;
     }
-    if (patents)
-        buf_printf(
-            &sql,
-            "SELECT p.id, p.appno, p.kind, p.title, p.first_applicant, p.filing_date, p.grant_date, p.region_code,"
-            " p.ipc_main, p.synthetic, cjk_snippet(patents_fts, 0, '<mark>', '</mark>', '…', 40, ?1),"
-            " cjk_snippet(patents_fts, 1, '<mark>', '</mark>', '…', 48, ?1),"
-            " cjk_snippet(patents_fts, 2, '<mark>', '</mark>', '…', 24, ?1), patents_fts.rank");
-    else
-        buf_printf(
-            &sql, "SELECT p.id, p.reg_no, p.status, p.mark_text, p.applicant, p.filing_date, p.reg_date, p.region_code,"
-                  " p.expiry_date, p.synthetic, cjk_snippet(trademarks_fts, 0, '<mark>', '</mark>', '…', 40, ?1),"
-                  " cjk_snippet(trademarks_fts, 2, '<mark>', '</mark>', '…', 48, ?1),"
-                  " cjk_snippet(trademarks_fts, 1, '<mark>', '</mark>', '…', 24, ?1), trademarks_fts.rank");
+    buf sql = BUF_INIT;
+    buf_printf(&sql, "SELECT %s", t->fields);
+    for (int h = 0; h < 3; h++)
+        buf_printf(&sql, ", cjk_snippet(%s, %d, '<mark>', '</mark>', '…', %d, ?1)", fts, t->hl_col[h], t->hl_tokens[h]);
     buf_printf(&sql,
-               " FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s"
+               ", %s.rank FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s"
                " ORDER BY %s%s LIMIT %d OFFSET %d",
-               fts, tbl, fts, fts, buf_cstr(&w), ranked ? "rank" : fts, ranked ? "" : ".rowid DESC", q->limit + 1,
+               fts, fts, t->table, fts, fts, where, ranked ? "rank" : fts, ranked ? "" : ".rowid DESC", q->limit + 1,
                q->offset);
     int rc = -1;
     json_t *items = json_array();
@@ -338,30 +368,10 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
     int r, n = 0;
     while ((r = store_step(st, e)) == 1) {
         if (n++ == q->limit) break;
-        json_t *it = json_object();
-        json_object_set_new(it, "type", json_string(patents ? "patent" : "trademark"));
-        json_object_set_new(it, "id", json_integer(store_col_int(st, 0)));
-        static const char *pnames[] = {NULL,          "appno",      "kind",        "title",   "first_applicant",
-                                       "filing_date", "grant_date", "region_code", "ipc_main"};
-        static const char *tnames[] = {NULL,          "reg_no",   "status",      "mark_text",  "applicant",
-                                       "filing_date", "reg_date", "region_code", "expiry_date"};
-        for (int c = 1; c <= 8; c++) {
-            const char *v = store_col_text(st, c);
-            json_object_set_new(it, patents ? pnames[c] : tnames[c], v ? json_string(v) : json_null());
-        }
-        if (patents) {
-            const char *k = store_col_text(st, 2);
-            for (const rec_opt *o = patent_kinds; k && o->value; o++)
-                if (!strcmp(o->value, k)) {
-                    json_object_set_new(it, "kind_zh", json_string(o->zh));
-                    json_object_set_new(it, "kind_en", json_string(o->en));
-                }
-        }
-        json_object_set_new(it, "synthetic", json_boolean(store_col_int(st, 9)));
-        json_object_set_new(it, "title_hl", json_string(store_col_text(st, 10) ? store_col_text(st, 10) : ""));
-        json_object_set_new(it, patents ? "abstract_hl" : "goods_hl",
-                            json_string(store_col_text(st, 11) ? store_col_text(st, 11) : ""));
-        json_object_set_new(it, "holders_hl", json_string(store_col_text(st, 12) ? store_col_text(st, 12) : ""));
+        json_t *it = rs_item_new(t, st);
+        for (int h = 0; h < 3; h++)
+            json_object_set_new(it, rs_hl_names[!t->patents][h],
+                                json_string(store_col_text(st, 10 + h) ? store_col_text(st, 10 + h) : ""));
         json_object_set_new(it, "score", json_real(-store_col_double(st, 13)));
         json_array_append_new(items, it);
     }
@@ -372,7 +382,7 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         buf cq = BUF_INIT;
         buf_printf(&cq,
                    "SELECT COUNT(*) FROM %s JOIN %s p ON p.id = %s.rowid WHERE %s MATCH ?1 AND p.deleted_at IS NULL%s",
-                   fts, tbl, fts, fts, buf_cstr(&w));
+                   fts, t->table, fts, fts, where);
         st = store_prepare(db, cq.s, e);
         buf_free(&cq);
         if (!st) goto out;
@@ -383,17 +393,52 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
         store_done(st);
         if (r < 0) goto out;
     }
-    *out = json_pack("{s:s,s:s,s:s,s:o}", "q", q->q, "match", match, "order", ranked ? "relevance" : "newest", "items",
-                     items);
+    *items_out = items;
     items = NULL;
-    json_object_set_new(*out, "next_offset", more ? json_integer(q->offset + q->limit) : json_null());
-    if (total >= 0) json_object_set_new(*out, "total", json_integer(total));
+    *ranked_out = ranked;
+    *more_out = more;
+    *total_out = total;
     rc = 0;
 out:
     json_decref(items);
+    buf_free(&sql);
+    return rc;
+}
+
+int rs_search(store *db, const rs_query *q, json_t **out, err *e)
+{
+    *out = NULL;
+    store_kind kind = store_kind_of(db);
+    if (kind != STORE_SQLITE && kind != STORE_PG)
+        return err_set(e, 501, "search.backend", "该数据库后端尚不支持全文检索",
+                       "Full-text search is not available on this database backend yet");
+    if (!q->q || !util_utf8_valid(q->q, strlen(q->q)))
+        return err_set(e, 400, "search.encoding", "检索词不是有效的 UTF-8 文本", "The search text is not valid UTF-8");
+    const rs_table *t = !q->scope || !strcmp(q->scope, "patents") ? &rs_patents : &rs_trademarks;
+    srch_query *sq = srch_query_parse(q->q);
+    if (!sq) {
+        *out = json_pack("{s:s,s:[],s:n}", "q", q->q, "items", "next_offset");
+        if (q->count) json_object_set_new(*out, "total", json_integer(0));
+        return 0;
+    }
+    char *match = srch_query_match(sq);
+    buf w = BUF_INIT;
+    json_t *vals = json_array(), *items = NULL;
+    filters(db, q, t->patents, &w, vals);
+    int ranked = 1, more = 0;
+    int64_t total = -1;
+    int rc = kind == STORE_PG
+                 ? pgs_search(db, t, q, sq, buf_cstr(&w), vals, &items, &ranked, &more, &total, e)
+                 : sqlite_search(db, t, q, match, buf_cstr(&w), vals, &items, &ranked, &more, &total, e);
+    if (!rc) {
+        *out = json_pack("{s:s,s:s,s:s,s:o}", "q", q->q, "match", match, "order", ranked ? "relevance" : "newest",
+                         "items", items);
+        json_object_set_new(*out, "next_offset", more ? json_integer(q->offset + q->limit) : json_null());
+        if (total >= 0) json_object_set_new(*out, "total", json_integer(total));
+    }
     json_decref(vals);
     buf_free(&w);
-    buf_free(&sql);
     free(match);
+    srch_query_free(sq);
     return rc;
 }

@@ -7,16 +7,24 @@
  * records' after-write hooks, inside the same transaction.  On SQLite it is
  * an FTS5 table with the "cjk" tokenizer (CJK unigrams + colocated bigrams,
  * folded Latin words; see search.h), external content, ranked with
- * cjk_rank (BM25 without length normalisation; see docs/decisions.md).
+ * cjk_rank (BM25 without length normalisation; see docs/decisions.md).  On
+ * PostgreSQL it is a table of tsvectors built in C from the same tokens,
+ * with a GIN index; the same queries match the same rows, scores are
+ * computed by the same function and snippets by the same code (see
+ * pgsearch.c for the few limits of tsvector).  Every function here works
+ * on both backends and takes the same arguments on both.
  */
 #ifndef IPC_REGSEARCH_H
 #define IPC_REGSEARCH_H
 
 #include "../records/rec.h"
 
-/* Creates the search indexes (a migration step). */
+/* Creates the search indexes (a migration step; PostgreSQL needs no
+ * extension and no particular locale, only the UTF8 encoding the store
+ * insists on). */
 int rs_create_indexes(store *db, err *e);
-/* Rebuilds the indexes from the records (after a bulk load). */
+/* Rebuilds the indexes from the records (after a bulk load).  On
+ * PostgreSQL in one transaction: the caller's, or its own. */
 int rs_rebuild(store *db, err *e);
 /* Keeps a patent / trademark row in the index: old (may be NULL) is
  * removed, row added; with row NULL only the removal happens. */

@@ -22,7 +22,6 @@
 #include "../base/buf.h"
 #include "../base/util.h"
 
-#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,163 +157,30 @@ static int expr_phrase_ends(const char *x, signed char *big, int max)
 
 /* ---- highlight / snippet ------------------------------------------------ */
 
-typedef struct tpos {
-    int start, end; /* byte range of the token at this position */
-    int cjk;        /* it is a CJK character */
-} tpos;
-
-typedef struct tlist {
-    tpos *v;
-    int n, cap;
-    const char *text;
-    int ntext;
-} tlist;
-
-static int tlist_cb(void *ctx, int tflags, const char *tok, int len, int start, int end)
+/* Loads column col of the current row into m (see search.h, srch_col) with
+ * the instances FTS5 reports for it.  big[p] is 1/0 when phrase p is known
+ * to end / not to end in a bigram, -1 when unknown.  m must be released
+ * with srch_col_free() whatever the result.  Returns an SQLite code. */
+static int colmark_load(const Fts5ExtensionApi *api, Fts5Context *fts, int col, const signed char *big, srch_col *m)
 {
-    (void)tok;
-    (void)len;
-    tlist *l = ctx;
-    if (tflags & FTS5_TOKEN_COLOCATED) return SQLITE_OK;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->v = xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
-    }
-    if (start < 0) start = 0;
-    if (end > l->ntext) end = l->ntext;
-    if (end < start) end = start;
-    const char *p = l->text + start;
-    int32_t cp = util_utf8_next(&p, l->text + end);
-    l->v[l->n++] = (tpos){start, end, cp >= 0 && srch_is_cjk((uint32_t)cp)};
-    return SQLITE_OK;
-}
-
-/* One column prepared for marking. */
-typedef struct colmark {
-    const char *text;
-    int ntext;
-    tlist tl;
-    unsigned char *hl; /* per position: inside a match */
-    int *inst;         /* pairs (start position, phrase) of the instances here */
-    int ninst;
-} colmark;
-
-static void colmark_free(colmark *m)
-{
-    free(m->tl.v);
-    free(m->hl);
-    free(m->inst);
+    const char *text = NULL;
+    int ntext = 0;
     memset(m, 0, sizeof *m);
-}
-
-/* Tokenizes column col of the current row and marks its matches.
- * big[p] is 1/0 when phrase p is known to end / not to end in a bigram,
- * -1 when unknown.  Returns an SQLite code. */
-static int colmark_load(const Fts5ExtensionApi *api, Fts5Context *fts, int col, const signed char *big, colmark *m)
-{
-    memset(m, 0, sizeof *m);
-    int rc = api->xColumnText(fts, col, &m->text, &m->ntext);
+    int rc = api->xColumnText(fts, col, &text, &ntext);
     if (rc != SQLITE_OK) return rc;
-    if (!m->text) {
-        m->text = "";
-        m->ntext = 0;
-    }
-    m->tl.text = m->text;
-    m->tl.ntext = m->ntext;
-    rc = api->xTokenize(fts, m->text, m->ntext, &m->tl, tlist_cb);
-    if (rc != SQLITE_OK) return rc;
-    int npos = m->tl.n;
-    m->hl = xcalloc((size_t)npos + 1, 1);
+    /* the same tokenizer in document mode: the positions FTS5 indexed */
+    srch_col_init(m, text, ntext);
     int ninst = 0;
     rc = api->xInstCount(fts, &ninst);
     if (rc != SQLITE_OK) return rc;
-    m->inst = xmalloc(((size_t)ninst + 1) * 2 * sizeof(int));
-    const tpos *v = m->tl.v;
     for (int i = 0; i < ninst; i++) {
         int ph, ic, off;
         rc = api->xInst(fts, i, &ph, &ic, &off);
         if (rc != SQLITE_OK) return rc;
-        if (ic != col || off < 0 || off >= npos) continue;
-        int size = api->xPhraseSize(fts, ph);
-        if (size < 1) continue;
-        int last = off + size - 1;
-        if (last >= npos) last = npos - 1;
-        if (big[ph] != 0 && last + 1 < npos && v[last].cjk && v[last + 1].cjk && v[last].end == v[last + 1].start)
-            last++;
-        for (int k = off; k <= last; k++) m->hl[k] = 1;
-        m->inst[2 * m->ninst] = off;
-        m->inst[2 * m->ninst + 1] = ph;
-        m->ninst++;
+        if (ic != col) continue;
+        srch_col_add(m, off, ph, api->xPhraseSize(fts, ph), big[ph]);
     }
     return SQLITE_OK;
-}
-
-/* Appends text[from..to) of positions w0..w1 with marks around runs of
- * matched positions. */
-static void colmark_write(buf *b, const colmark *m, int w0, int w1, int from, int to, const char *open,
-                          const char *close)
-{
-    int cur = from;
-    const tpos *v = m->tl.v;
-    for (int i = w0; i <= w1; i++) {
-        if (!m->hl[i]) continue;
-        if (i == w0 || !m->hl[i - 1]) {
-            int s = v[i].start > cur ? v[i].start : cur;
-            buf_add(b, m->text + cur, (size_t)(s - cur));
-            buf_puts(b, open);
-            cur = s;
-        }
-        if (i == w1 || !m->hl[i + 1]) {
-            int e = v[i].end > cur ? v[i].end : cur;
-            buf_add(b, m->text + cur, (size_t)(e - cur));
-            buf_puts(b, close);
-            cur = e;
-        }
-    }
-    if (to > cur) buf_add(b, m->text + cur, (size_t)(to - cur));
-}
-
-static int cmp_inst(const void *a, const void *b)
-{
-    const int *x = a, *y = b;
-    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
-}
-
-/* The best window of nt positions in m: *w0 is its first position; the
- * return value scores it (distinct phrases, then matched positions);
- * -1 when the column has no match. */
-static long colmark_window(colmark *m, int nt, int *w0)
-{
-    int npos = m->tl.n;
-    *w0 = 0;
-    if (!m->ninst) return -1;
-    qsort(m->inst, (size_t)m->ninst, 2 * sizeof(int), cmp_inst);
-    /* hlsum[k] = matched positions before k */
-    int *hlsum = xmalloc(((size_t)npos + 1) * sizeof(int));
-    hlsum[0] = 0;
-    for (int k = 0; k < npos; k++) hlsum[k + 1] = hlsum[k] + m->hl[k];
-    long best = -1;
-    int maxw = npos > nt ? npos - nt : 0;
-    for (int i = 0; i < m->ninst; i++) {
-        int s = m->inst[2 * i];
-        if (i > 0 && m->inst[2 * (i - 1)] == s) continue;
-        uint64_t seen = 0;
-        for (int j = i; j < m->ninst && m->inst[2 * j] < s + nt; j++) seen |= 1ull << (m->inst[2 * j + 1] & 63);
-        int e = s + nt < npos ? s + nt : npos; /* window [s, e) */
-        long score = (long)__builtin_popcountll(seen) * 100000 + (hlsum[e] - hlsum[s]);
-        if (score > best) {
-            best = score;
-            int last = e - 1;
-            while (last > s && !m->hl[last]) last--;
-            /* centre the matched range in the window */
-            int w = s - (nt - (last - s + 1)) / 2;
-            if (w > maxw) w = maxw;
-            if (w < 0) w = 0;
-            *w0 = w;
-        }
-    }
-    free(hlsum);
-    return best;
 }
 
 static void result_buf(sqlite3_context *ctx, buf *b)
@@ -363,15 +229,15 @@ static void cjk_highlight(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
     int nphrase = api->xPhraseCount(fts);
     signed char *big = xmalloc((size_t)nphrase + 1);
     phrase_ends(api, fts, nval == 4 ? val[3] : NULL, big, nphrase);
-    colmark m;
+    srch_col m;
     int rc = colmark_load(api, fts, col, big, &m);
     if (rc == SQLITE_OK) {
         buf b = BUF_INIT;
-        colmark_write(&b, &m, 0, m.tl.n - 1, 0, m.ntext, arg_text(val[1]), arg_text(val[2]));
+        srch_col_highlight(&m, &b, arg_text(val[1]), arg_text(val[2]));
         result_buf(ctx, &b);
     } else
         sqlite3_result_error_code(ctx, rc);
-    colmark_free(&m);
+    srch_col_free(&m);
     free(big);
 }
 
@@ -396,41 +262,33 @@ static void cjk_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_c
     signed char *big = xmalloc((size_t)nphrase + 1);
     phrase_ends(api, fts, nval == 6 ? val[5] : NULL, big, nphrase);
 
-    colmark best = {0}, m;
+    srch_col best = {0}, m;
     long best_score = -2; /* the first column wins when none matches */
     int best_w = 0, rc = SQLITE_OK;
     for (int c = col < 0 ? 0 : col; c < (col < 0 ? ncol : col + 1); c++) {
         rc = colmark_load(api, fts, c, big, &m);
         if (rc != SQLITE_OK) {
-            colmark_free(&m);
+            srch_col_free(&m);
             break;
         }
         int w;
-        long score = colmark_window(&m, nt, &w);
+        long score;
+        srch_col_window(&m, nt, &w, &score);
         if (score > best_score) {
-            colmark_free(&best);
+            srch_col_free(&best);
             best = m;
             best_score = score;
             best_w = w;
         } else
-            colmark_free(&m);
+            srch_col_free(&m);
     }
     if (rc == SQLITE_OK) {
         buf b = BUF_INIT;
-        int npos = best.tl.n;
-        if (npos > 0) {
-            int w0 = best_w, w1 = best_w + nt - 1;
-            if (w1 >= npos) w1 = npos - 1;
-            int from = w0 == 0 ? 0 : best.tl.v[w0].start;
-            int to = w1 == npos - 1 ? best.ntext : best.tl.v[w1].end;
-            if (w0 > 0) buf_puts(&b, arg_text(val[3]));
-            colmark_write(&b, &best, w0, w1, from, to, arg_text(val[1]), arg_text(val[2]));
-            if (w1 < npos - 1) buf_puts(&b, arg_text(val[3]));
-        }
+        srch_col_snippet(&best, &b, best_w, nt, arg_text(val[1]), arg_text(val[2]), arg_text(val[3]));
         result_buf(ctx, &b);
     } else
         sqlite3_result_error_code(ctx, rc);
-    colmark_free(&best);
+    srch_col_free(&best);
     free(big);
 }
 
@@ -468,7 +326,6 @@ static int rank_count_cb(const Fts5ExtensionApi *api, Fts5Context *fts, void *ct
  * large result sets; fine for short fields such as titles and abstracts. */
 static void cjk_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
-    const double k1 = 1.2;
     rank_data *d = api->xGetAuxdata(fts, 0);
     int rc = SQLITE_OK;
     if (!d) {
@@ -481,8 +338,7 @@ static void cjk_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
         for (int i = 0; rc == SQLITE_OK && i < d->nphrase; i++) {
             sqlite3_int64 nhit = 0;
             rc = api->xQueryPhrase(fts, i, &nhit, rank_count_cb);
-            double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
-            d->idf[i] = idf > 1e-6 ? idf : 1e-6;
+            d->idf[i] = srch_idf(nrow, nhit);
         }
         if (rc != SQLITE_OK) {
             rank_data_free(d);
@@ -508,10 +364,7 @@ static void cjk_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
         sqlite3_result_error_code(ctx, rc);
         return;
     }
-    double score = 0;
-    for (int i = 0; i < d->nphrase; i++)
-        if (d->freq[i] > 0) score += d->idf[i] * d->freq[i] * (k1 + 1) / (d->freq[i] + k1);
-    sqlite3_result_double(ctx, -score);
+    sqlite3_result_double(ctx, -srch_bm25(d->idf, d->freq, d->nphrase));
 }
 
 /* ---- registration ------------------------------------------------------- */

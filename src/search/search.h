@@ -1,9 +1,11 @@
 /*
  * search.h - full-text search over Chinese and English text.
  *
- * The tokenizer is a pure function shared by every storage backend (the
- * SQLite FTS5 tokenizer "cjk" wraps it; a PostgreSQL backend can feed its
- * output to to_tsvector/to_tsquery the same way).  Rules:
+ * The tokenizer is a pure function shared by every storage backend: the
+ * SQLite FTS5 tokenizer "cjk" wraps it; on PostgreSQL its tokens are
+ * written as tsvector / tsquery literals (srch_tsvector,
+ * srch_query_tsquery), so that PostgreSQL's own parser never sees the
+ * text.  Rules:
  *
  *   - CJK characters (Han ideographs incl. extensions A-H and the
  *     compatibility blocks, 々〆〇, kana, hangul) are indexed as unigrams
@@ -30,6 +32,7 @@
 #ifndef IPC_SEARCH_H
 #define IPC_SEARCH_H
 
+#include "../base/buf.h"
 #include "../base/err.h"
 
 #include <stddef.h>
@@ -71,6 +74,125 @@ int srch_is_cjk(uint32_t cp);
  * (NULL, empty, only punctuation) has no token at all.  Bind the result as
  * a parameter (t MATCH ?); never paste it into SQL text. */
 char *srch_match_expr(const char *user_query);
+
+/* ---- parsed queries (every backend) ------------------------------------- */
+
+/* One term of a user query: the phrase of its query tokens. */
+typedef struct srch_phrase {
+    char **tok;  /* ntok NUL-terminated tokens (owned by the srch_query) */
+    size_t *len; /* their lengths in bytes */
+    int ntok;    /* 1..64 */
+    int prefix;  /* the last token is a prefix ("autonom*") */
+    int big;     /* the last token is a CJK bigram: a match's marks end one
+                    character after the position of that token */
+} srch_phrase;
+
+/* A user query parsed with the rules of srch_match_expr(): n phrases that
+ * must all match (AND).  Built by srch_query_parse(), freed with
+ * srch_query_free(); it owns all its memory. */
+typedef struct srch_query {
+    srch_phrase *ph;
+    int n; /* 1..SRCH_MAX_TERMS */
+} srch_query;
+
+/* Parses free user text exactly as srch_match_expr() does.  Returns a heap
+ * query the caller frees with srch_query_free(), or NULL when the text has
+ * no token at all (NULL, empty, only punctuation). */
+srch_query *srch_query_parse(const char *user_query);
+/* Frees q and everything it owns (NULL is fine). */
+void srch_query_free(srch_query *q);
+/* The FTS5 MATCH expression of q (the string srch_match_expr() returns for
+ * the same text).  Heap string; the caller frees it. */
+char *srch_query_match(const srch_query *q);
+/* The PostgreSQL tsquery literal of q (phrase < 0: all phrases joined with
+ * &) or of its phrase number `phrase` alone: every token single-quoted
+ * (quotes and backslashes escaped), the tokens of a phrase joined with <->,
+ * a prefix token written 'tok':*.  Cast it, never paste it:
+ * ?::tsquery.  Heap string; the caller frees it. */
+char *srch_query_tsquery(const srch_query *q, int phrase);
+
+/* Relevance shared by every backend: BM25 with b = 0 (no length
+ * normalisation), k1 = 1.2, i.e. the sum over the n phrases with f[i] > 0
+ * of idf[i] * f[i] * (k1 + 1) / (f[i] + k1), where f[i] is the
+ * column-weighted number of matches of phrase i in the row.  Computed in
+ * this one place so that SQLite (cjk_rank) and PostgreSQL give bit-equal
+ * scores for equal inputs.  Larger is better. */
+double srch_bm25(const double *idf, const double *f, int n);
+/* The IDF of a phrase matching nhit of nrow documents, as cjk_rank
+ * computes it: log((nrow - nhit + 0.5) / (nhit + 0.5)), at least 1e-6. */
+double srch_idf(int64_t nrow, int64_t nhit);
+
+/* ---- documents as PostgreSQL tsvectors ---------------------------------- */
+
+/* Highest position a tsvector stores (PostgreSQL clamps larger ones). */
+#define SRCH_TSV_MAXPOS 16383
+
+/* The tsvector literal of a document of ncols (<= 4) columns, from the
+ * document rules above: every token single-quoted (escaped), with its
+ * position and the weight of its column: column order[0] first, positions
+ * 1, 2, ... (a colocated token shares its position), then one unused
+ * position, then column order[1], and so on, so that no phrase spans two
+ * columns; the weight letter of column c is "ABCD"[c].  order lets short
+ * columns come first: positions above SRCH_TSV_MAXPOS are clamped by
+ * PostgreSQL, which loses phrase matches in the tail of very long text.
+ * cols[c] may be NULL (empty).  Heap string; the caller frees it.  Cast it,
+ * never paste it: ?::tsvector. */
+char *srch_tsvector(const char *const *cols, const int *order, int ncols);
+
+/* ---- highlighting and snippets (every backend) -------------------------- */
+
+/* One position of a tokenized column. */
+typedef struct srch_pos {
+    int start, end; /* byte range of the token at this position */
+    int cjk;        /* it is a CJK character */
+} srch_pos;
+
+/* One column of one row being marked: its text, its positions (document
+ * rules, as indexed), the matched positions and the match instances.
+ * Initialise with srch_col_init(), add instances (srch_col_add() with
+ * positions from the index, or srch_col_match() to find them from a parsed
+ * query), then write with srch_col_highlight() or srch_col_snippet();
+ * release with srch_col_free().  The text is borrowed (must outlive the
+ * srch_col); everything else is owned. */
+typedef struct srch_col {
+    const char *text;
+    int ntext;
+    srch_pos *v; /* n positions */
+    int n, cap;
+    unsigned char *hl; /* per position: inside a match */
+    int *inst;         /* pairs (start position, phrase) of the instances */
+    int ninst, instcap;
+} srch_col;
+
+/* Tokenizes text[0..n) (NULL = empty) into positions. */
+void srch_col_init(srch_col *c, const char *text, int n);
+void srch_col_free(srch_col *c);
+/* Records an instance of phrase `phrase` covering `size` positions from
+ * position off (clipped to the column).  big: 1 when the phrase ends in a
+ * CJK bigram (the mark then takes the next character too when it directly
+ * follows), 0 when not, -1 when unknown (assumed when the match ends in a
+ * CJK character followed by another). */
+void srch_col_add(srch_col *c, int off, int phrase, int size, int big);
+/* Finds every instance of every phrase of q in the column (the instances
+ * FTS5 reports for the same row: a phrase matches at position p when its
+ * token k equals a token at position p + k, the last one as a prefix when
+ * the phrase has one) and adds them.  Returns the number of instances
+ * added; with w (may be NULL) also adds to w[i] the weight `weight` per
+ * instance of phrase i. */
+int srch_col_match(srch_col *c, const srch_query *q, double weight, double *w);
+/* Appends the whole column with open/close around each run of matched
+ * positions. */
+void srch_col_highlight(const srch_col *c, buf *out, const char *open, const char *close);
+/* The best window of nt positions (1..64; most distinct phrases, then most
+ * matched positions; the first window when nothing matched): *score gets
+ * its score (-1 when nothing matched, may be NULL) and *w0 its first
+ * position.  Sorts the instances. */
+void srch_col_window(srch_col *c, int nt, int *w0, long *score);
+/* Appends the window of nt positions from w0 with marks, and ellipsis
+ * before / after it when text was left out; nothing for an empty
+ * column. */
+void srch_col_snippet(const srch_col *c, buf *out, int w0, int nt, const char *open, const char *close,
+                      const char *ellipsis);
 
 /* Registers on a raw sqlite3* connection (passed as void* so that callers
  * need not include sqlite3.h):

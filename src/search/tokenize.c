@@ -10,6 +10,8 @@
 #include "../base/util.h"
 
 #include <limits.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Character classes. */
@@ -217,36 +219,38 @@ int srch_tokenize(const char *text, size_t n, int for_query, srch_emit_fn emit, 
     return 0;
 }
 
-/* ---- user query -> MATCH expression ------------------------------------- */
+/* ---- user query -> parsed query -> MATCH expression / tsquery ---------- */
 
 /* Tokens per term; a longer term is cut (the phrase then matches more). */
 #define MAX_TERM_TOKENS 64
 
-typedef struct mx_ctx {
-    buf *b;
-    int ntok;
+/* Collects the query tokens of one term. */
+typedef struct qp_ctx {
+    srch_phrase *ph;
     int last_word; /* the last token is a word (not CJK) */
     int last_end;  /* its end offset in the term */
-    size_t last_len;
-} mx_ctx;
+} qp_ctx;
 
-static int mx_emit(void *ctx, int flags, const char *tok, size_t len, int start, int end)
+static int qp_emit(void *ctx, int flags, const char *tok, size_t len, int start, int end)
 {
-    mx_ctx *m = ctx;
+    qp_ctx *m = ctx;
     (void)flags;
     (void)start;
-    if (m->ntok >= MAX_TERM_TOKENS) return 1;
-    if (m->ntok) buf_putc(m->b, ' ');
-    for (size_t i = 0; i < len; i++) {
-        if (tok[i] == '"') buf_putc(m->b, '"'); /* cannot happen with these rules; kept for safety */
-        buf_putc(m->b, tok[i]);
+    srch_phrase *ph = m->ph;
+    if (ph->ntok >= MAX_TERM_TOKENS) return 1;
+    if (!ph->tok) {
+        ph->tok = xcalloc(MAX_TERM_TOKENS, sizeof *ph->tok);
+        ph->len = xcalloc(MAX_TERM_TOKENS, sizeof *ph->len);
     }
-    m->ntok++;
+    ph->tok[ph->ntok] = xstrndup(tok, len);
+    ph->len[ph->ntok] = len;
+    ph->ntok++;
     const char *p = tok;
     int32_t cp = util_utf8_next(&p, tok + len);
-    m->last_word = cp >= 0 && !srch_is_cjk((uint32_t)cp);
+    int cjk = cp >= 0 && srch_is_cjk((uint32_t)cp);
+    m->last_word = cp >= 0 && !cjk;
+    ph->big = cjk && p < tok + len;
     m->last_end = end;
-    m->last_len = len;
     return 0;
 }
 
@@ -259,13 +263,29 @@ static size_t white_at(const unsigned char *s)
     return 0;
 }
 
-char *srch_match_expr(const char *user_query)
+static void phrase_free(srch_phrase *ph)
+{
+    for (int i = 0; i < ph->ntok; i++) free(ph->tok[i]);
+    free(ph->tok);
+    free(ph->len);
+    memset(ph, 0, sizeof *ph);
+}
+
+void srch_query_free(srch_query *q)
+{
+    if (!q) return;
+    for (int i = 0; i < q->n; i++) phrase_free(&q->ph[i]);
+    free(q->ph);
+    free(q);
+}
+
+srch_query *srch_query_parse(const char *user_query)
 {
     if (!user_query) return NULL;
-    buf out = BUF_INIT, phrase = BUF_INIT;
+    srch_query *q = xcalloc(1, sizeof *q);
+    q->ph = xcalloc(SRCH_MAX_TERMS, sizeof *q->ph);
     const unsigned char *p = (const unsigned char *)user_query;
-    int nterms = 0;
-    while (*p && nterms < SRCH_MAX_TERMS) {
+    while (*p && q->n < SRCH_MAX_TERMS) {
         size_t w = white_at(p);
         if (w) {
             p += w;
@@ -286,20 +306,133 @@ char *srch_match_expr(const char *user_query)
             } else
                 break;
         }
-        buf_reset(&phrase);
-        mx_ctx m = {&phrase, 0, 0, 0, 0};
-        srch_tokenize((const char *)t, tl, 1, mx_emit, &m);
-        if (!m.ntok) continue;
-        if (nterms++) buf_puts(&out, " AND ");
-        buf_putc(&out, '"');
-        buf_add(&out, phrase.s, phrase.len);
-        buf_putc(&out, '"');
-        if (star && m.last_word && (size_t)m.last_end == tl && m.last_len >= 2) buf_puts(&out, " *");
+        srch_phrase *ph = &q->ph[q->n];
+        qp_ctx m = {ph, 0, 0};
+        srch_tokenize((const char *)t, tl, 1, qp_emit, &m);
+        if (!ph->ntok) {
+            phrase_free(ph);
+            continue;
+        }
+        ph->prefix = star && m.last_word && (size_t)m.last_end == tl && ph->len[ph->ntok - 1] >= 2;
+        q->n++;
     }
-    buf_free(&phrase);
-    if (!nterms) {
-        buf_free(&out);
+    if (!q->n) {
+        srch_query_free(q);
         return NULL;
     }
+    return q;
+}
+
+char *srch_query_match(const srch_query *q)
+{
+    buf out = BUF_INIT;
+    for (int i = 0; i < q->n; i++) {
+        const srch_phrase *ph = &q->ph[i];
+        if (i) buf_puts(&out, " AND ");
+        buf_putc(&out, '"');
+        for (int k = 0; k < ph->ntok; k++) {
+            if (k) buf_putc(&out, ' ');
+            for (size_t j = 0; j < ph->len[k]; j++) {
+                if (ph->tok[k][j] == '"') buf_putc(&out, '"'); /* cannot happen with these rules; kept for safety */
+                buf_putc(&out, ph->tok[k][j]);
+            }
+        }
+        buf_putc(&out, '"');
+        if (ph->prefix) buf_puts(&out, " *");
+    }
+    return buf_detach(&out);
+}
+
+char *srch_match_expr(const char *user_query)
+{
+    srch_query *q = srch_query_parse(user_query);
+    if (!q) return NULL;
+    char *x = srch_query_match(q);
+    srch_query_free(q);
+    return x;
+}
+
+/* Appends tok[0..len) single-quoted for tsvector/tsquery input: ' doubled,
+ * \ escaped (neither occurs in tokens today; kept for safety). */
+static void ts_quote(buf *b, const char *tok, size_t len)
+{
+    buf_putc(b, '\'');
+    for (size_t j = 0; j < len; j++) {
+        if (tok[j] == '\'') buf_putc(b, '\'');
+        else if (tok[j] == '\\')
+            buf_putc(b, '\\');
+        buf_putc(b, tok[j]);
+    }
+    buf_putc(b, '\'');
+}
+
+char *srch_query_tsquery(const srch_query *q, int phrase)
+{
+    buf out = BUF_INIT;
+    for (int i = phrase < 0 ? 0 : phrase; i < (phrase < 0 ? q->n : phrase + 1) && i < q->n; i++) {
+        const srch_phrase *ph = &q->ph[i];
+        if (out.len) buf_puts(&out, " & ");
+        if (q->n > 1 && phrase < 0) buf_putc(&out, '(');
+        for (int k = 0; k < ph->ntok; k++) {
+            if (k) buf_puts(&out, " <-> ");
+            ts_quote(&out, ph->tok[k], ph->len[k]);
+            if (ph->prefix && k == ph->ntok - 1) buf_puts(&out, ":*");
+        }
+        if (q->n > 1 && phrase < 0) buf_putc(&out, ')');
+    }
+    if (!out.s) buf_puts(&out, "");
+    return buf_detach(&out);
+}
+
+/* ---- ranking -------------------------------------------------------------- */
+
+double srch_bm25(const double *idf, const double *f, int n)
+{
+    const double k1 = 1.2;
+    double score = 0;
+    for (int i = 0; i < n; i++)
+        if (f[i] > 0) score += idf[i] * f[i] * (k1 + 1) / (f[i] + k1);
+    return score;
+}
+
+double srch_idf(int64_t nrow, int64_t nhit)
+{
+    double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
+    return idf > 1e-6 ? idf : 1e-6;
+}
+
+/* ---- documents -> tsvector literal ---------------------------------------- */
+
+typedef struct tv_ctx {
+    buf *b;
+    int pos;     /* position of the last token */
+    char weight; /* 'A'..'D' */
+} tv_ctx;
+
+static int tv_emit(void *ctx, int flags, const char *tok, size_t len, int start, int end)
+{
+    (void)start;
+    (void)end;
+    tv_ctx *t = ctx;
+    if (!(flags & SRCH_COLOCATED)) t->pos++;
+    if (t->b->len) buf_putc(t->b, ' ');
+    ts_quote(t->b, tok, len);
+    buf_printf(t->b, ":%d%c", t->pos < SRCH_TSV_MAXPOS ? t->pos : SRCH_TSV_MAXPOS, t->weight);
+    return 0;
+}
+
+char *srch_tsvector(const char *const *cols, const int *order, int ncols)
+{
+    buf out = BUF_INIT;
+    tv_ctx t = {&out, 0, 'A'};
+    for (int i = 0; i < ncols && i < 4; i++) {
+        int c = order ? order[i] : i;
+        if (c < 0 || c >= 4 || !cols[c] || !*cols[c]) continue;
+        t.weight = "ABCD"[c];
+        int before = t.pos;
+        srch_tokenize(cols[c], strlen(cols[c]), 0, tv_emit, &t);
+        if (t.pos > before) t.pos++; /* an unused position: no phrase spans two columns */
+    }
+    if (!out.s) buf_puts(&out, "");
     return buf_detach(&out);
 }
