@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "../base/buf.h"
 #include "../domain/domain.h"
 
 #include <pwd.h>
@@ -97,4 +98,17 @@ int cli_positionals(int argc, char **argv, const char **out, int max, const char
         n++;
     }
     return n;
+}
+
+char *cli_url_shown(const char *url)
+{
+    if (!url) return xstrdup("");
+    const char *scheme = strstr(url, "://");
+    if (!scheme || (strncmp(url, "postgresql://", 13) && strncmp(url, "postgres://", 11))) return xstrdup(url);
+    const char *auth = scheme + 3;
+    size_t hostpart = strcspn(auth, "/?#");
+    const char *at = memrchr(auth, '@', hostpart);
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon) return xstrdup(url);
+    return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
 }

@@ -26,6 +26,9 @@ const char *cli_opt(int argc, char **argv, const char *name);
 int cli_flag(int argc, char **argv, const char *name);
 /* Positional arguments (not options, not option values) after argv[0]. */
 int cli_positionals(int argc, char **argv, const char **out, int max, const char *const *valued);
+/* A database URL fit to print: the password of a postgresql://user:PW@...
+ * URL replaced by "***"; anything else unchanged.  The caller frees it. */
+char *cli_url_shown(const char *url);
 
 int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
@@ -42,6 +45,7 @@ int cmd_index(int argc, char **argv);
 int cmd_indicators(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_migrate_data(int argc, char **argv);
 
 /* The work of `backup` and `restore` (cmd_backup.c), for the commands and
  * the tests.  backup_run() copies the database at url into the new file

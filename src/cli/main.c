@@ -24,6 +24,7 @@
     "  serve          启动 HTTP 服务 / run the HTTP server (--listen HOST:PORT)\n" \
     "  init           创建数据库与演示区域，生成管理员密码 / create the database and demo region\n" \
     "  migrate        升级数据库结构 / apply schema migrations\n" \
+    "  migrate-data   整库迁移到另一个数据库 / move the installation to another database (--to URL)\n" \
     "  user           用户管理 / users: add, passwd, disable, list\n" \
     "  token create   创建 API 令牌 / create an API token for a user\n" \
     "  import         导入文件 / import files (CSV, XLSX)\n" \
@@ -39,7 +40,8 @@
     "  version        显示版本 / print the version\n" \
     "\n" \
     "全局选项 Global options (also IPCITY_* environment variables, see `ipcity config`):\n" \
-    "  --db URL         SQLite 文件路径（默认 var/ipcity.db）/ database (default var/ipcity.db)\n" \
+    "  --db URL         SQLite 文件路径或 postgresql:// 连接串（默认 var/ipcity.db）/ database: a SQLite path or a\n" \
+    "                   postgresql:// URL (default var/ipcity.db)\n" \
     "  --config FILE    配置文件（默认 ./ipcity.conf）/ config file (default ./ipcity.conf)\n" \
     "  --log-level L    debug|info|warn|error|quiet\n" \
     "\n" \
@@ -102,7 +104,7 @@ int main(int argc, char **argv)
         {"serve", cmd_serve}, {"init", cmd_init},     {"migrate", cmd_migrate}, {"user", cmd_user},
         {"token", cmd_token}, {"import", cmd_import}, {"export", cmd_export},   {"audit", cmd_audit},
         {"config", cmd_config}, {"gen", cmd_gen}, {"search", cmd_search}, {"index", cmd_index}, {"indicators", cmd_indicators}, {"backup", cmd_backup},
-        {"restore", cmd_restore},
+        {"restore", cmd_restore}, {"migrate-data", cmd_migrate_data},
     };
     const char *cmd = argv[i];
     if (!strcmp(cmd, "version")) {

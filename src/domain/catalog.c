@@ -89,6 +89,24 @@ int schema_version(store *db, int *version, err *e)
     return rc < 0 ? -1 : 0;
 }
 
+/* Applies migration step i (0-based) inside the open transaction and
+ * records version i + 1 in schema_meta. */
+static int apply_step(store *db, int i, err *e)
+{
+    if (migrations[i].apply(db, e)) return -1;
+    char ver[16];
+    snprintf(ver, sizeof ver, "%d", i + 1);
+    store_stmt *st = store_prepare(db,
+                                   "INSERT INTO schema_meta (key, value) VALUES ('version', ?)"
+                                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                   e);
+    if (!st) return -1;
+    store_bind_text(st, 1, ver);
+    int rc = store_step(st, e);
+    store_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int schema_migrate(store *db, int *from, int *to, err *e)
 {
     int v;
@@ -102,26 +120,28 @@ int schema_migrate(store *db, int *from, int *to, err *e)
                        v, NMIG, v, NMIG);
     for (int i = v; i < NMIG; i++) {
         if (store_begin(db, e)) return -1;
-        char ver[16];
-        snprintf(ver, sizeof ver, "%d", i + 1);
-        store_stmt *st = NULL;
-        if (migrations[i].apply(db, e)) goto fail;
-        st = store_prepare(db,
-                           "INSERT INTO schema_meta (key, value) VALUES ('version', ?)"
-                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                           e);
-        if (!st) goto fail;
-        store_bind_text(st, 1, ver);
-        int rc = store_step(st, e);
-        store_done(st);
-        if (rc < 0 || store_commit(db, e)) goto fail;
+        if (apply_step(db, i, e) || store_commit(db, e)) {
+            store_rollback(db);
+            return -1;
+        }
         log_info("schema migrated to version %d: %s", i + 1, migrations[i].what);
         if (to) *to = i + 1;
-        continue;
-    fail:
-        store_rollback(db);
-        return -1;
     }
+    return 0;
+}
+
+int schema_create_tx(store *db, err *e)
+{
+    if (!store_in_tx(db))
+        return err_set(e, 500, "schema.no_tx", "内部错误：建库必须在事务中进行",
+                       "Internal error: the schema must be created inside a transaction");
+    int v;
+    if (schema_version(db, &v, e)) return -1;
+    if (v != 0)
+        return err_set(e, 409, "schema.exists", "数据库已有结构（版本 %d）", "The database already has a schema (version %d)",
+                       v, v);
+    for (int i = 0; i < NMIG; i++)
+        if (apply_step(db, i, e)) return -1;
     return 0;
 }
 

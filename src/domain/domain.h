@@ -26,6 +26,13 @@ int schema_version(store *db, int *version, err *e);
  * (409 schema.too_new) a database newer than this binary.  *from and *to
  * receive the versions before and after (either may be NULL). */
 int schema_migrate(store *db, int *from, int *to, err *e);
+/* Creates the whole current schema (every migration step, as
+ * schema_migrate() would, ending at schema_latest()) on a database that has
+ * none, inside the caller's open write transaction: nothing is committed,
+ * so a rollback leaves the database as it was.  No demo data, no users.
+ * 409 schema.exists when the database already has a schema version;
+ * 500 when no transaction is open.  For `ipcity migrate-data`. */
+int schema_create_tx(store *db, err *e);
 
 /* Creates the demo region (Xuhui, 310104) and its departments when the
  * database has no departments yet, and an `admin` user with a generated
