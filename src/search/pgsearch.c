@@ -21,7 +21,11 @@
  * ts_rank_cd(weights, tsv, phrase, 0) with the column weights scaled to
  * at most 1: with normalisation 0 each cover - here one match of the
  * phrase - adds the weight of its column, so scaling back and rounding
- * gives FTS5's weighted instance count.  Equal scores are ordered by
+ * gives FTS5's weighted instance count.  That holds while a phrase's
+ * matches are disjoint runs of one item per position; for the rare phrase
+ * whose tokens can share a position or repeat (哈哈哈, 芯,芯片: see
+ * srch_phrase_overlaps) the candidates' text is read instead and the matches
+ * counted in C (srch_col_match), as FTS5 counts them.  Equal scores are ordered by
  * ascending id, as FTS5's sorter leaves them.  Limits of tsvector (not of
  * FTS5): positions above 16383 are clamped and a token keeps at most 256
  * positions, so in text of more than ~10,000 characters (only long
@@ -278,6 +282,20 @@ static int phrase_idfs(store *db, const rs_table *t, const srch_query *sq, int64
     return rc;
 }
 
+/* Adds to f[i] the weighted number of matches of phrase i of sq in the
+ * three texts of a row (t's column weights), found in C as FTS5 finds
+ * them: the exact counts when ts_rank_cd's may not be. */
+static void text_freqs(const rs_table *t, const srch_query *sq, const char *const text[3], double *f)
+{
+    for (int c = 0; c < 3; c++) {
+        if (!text[c] || !*text[c]) continue;
+        srch_col col;
+        srch_col_init(&col, text[c], (int)strlen(text[c]));
+        srch_col_match(&col, sq, t->weights[c], f);
+        srch_col_free(&col);
+    }
+}
+
 /* Appends the select list of the phrase frequencies (one column per
  * phrase) and binds nothing: see bind_freqs(). */
 static void freq_cols(buf *sql, int n)
@@ -385,22 +403,31 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
     *ranked = nlim <= RS_RANK_LIMIT;
     if (phrase_idfs(db, t, sq, *ranked ? nlim : -1, idf, e)) goto out;
 
+    /* Weighted match counts per phrase: ts_rank_cd's (see pgsearch.c's
+     * head), or, when a phrase may overlap itself (phrase_overlaps: rare,
+     * e.g. 哈哈哈 or 芯,芯片; srch_phrase_overlaps), counted in C from the
+     * rows' text. */
+    int textual = 0;
+    for (int i = 0; i < n; i++) textual |= srch_phrase_overlaps(&sq->ph[i]);
     /* The index holds live rows only (pgs_write removes deleted ones), so
      * without filters the records table is not joined: the planner would
      * often hash-join it whole. */
-    if (*where)
+    if (*where || textual)
         buf_printf(&from, " FROM %s s JOIN %s p ON p.id = s.id WHERE s.tsv @@ ?::tsquery AND p.deleted_at IS NULL%s",
                    t->side, t->table, where);
     else
         buf_printf(&from, " FROM %s s WHERE s.tsv @@ ?::tsquery", t->side);
     buf_reset(&sql);
     buf_puts(&sql, "SELECT s.id");
-    freq_cols(&sql, n);
+    if (textual)
+        buf_printf(&sql, ", p.%s, p.%s, p.%s", t->cols[0], t->cols[1], t->cols[2]);
+    else
+        freq_cols(&sql, n);
     buf_puts(&sql, from.s);
     if (!*ranked) buf_puts(&sql, " ORDER BY s.id DESC LIMIT ? OFFSET ?");
     store_stmt *st = store_prepare(db, sql.s, e);
     if (!st) goto out;
-    int k = bind_freqs(st, 1, weights, scale, phq, n);
+    int k = textual ? 1 : bind_freqs(st, 1, weights, scale, phq, n);
     store_bind_text(st, k++, tsq);
     bind_vals(st, k, vals);
     k += (int)json_array_size(vals);
@@ -414,7 +441,12 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
             cap = cap ? cap * 2 : 256;
             cs = xrealloc(cs, (size_t)cap * sizeof *cs);
         }
-        for (int i = 0; i < n; i++) f[i] = store_col_double(st, 1 + i);
+        if (textual) {
+            const char *text[3] = {store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3)};
+            memset(f, 0, (size_t)n * sizeof *f);
+            text_freqs(t, sq, text, f);
+        } else
+            for (int i = 0; i < n; i++) f[i] = store_col_double(st, 1 + i);
         cs[ncs].id = store_col_int(st, 0);
         cs[ncs].score = srch_bm25(idf, f, n);
         ncs++;

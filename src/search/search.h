@@ -111,6 +111,16 @@ char *srch_query_match(const srch_query *q);
  * ?::tsquery.  Heap string; the caller frees it. */
 char *srch_query_tsquery(const srch_query *q, int phrase);
 
+/* 1 when some token of the phrase is a byte prefix of another one (or
+ * equal to it), i.e. two of its tokens may stand at one position of a
+ * document (a CJK character and the bigram it starts, 芯,芯片), a token
+ * repeats (哈哈哈 = 哈哈 哈哈), or a prefix token may match another one's
+ * word; only then can matches of the phrase overlap or hold two items per
+ * position.  PostgreSQL's ts_rank_cd counts a phrase's matches exactly
+ * when this is 0 (pgsearch.c).  Conservative: "a ab" is flagged although
+ * two words never share a position. */
+int srch_phrase_overlaps(const srch_phrase *ph);
+
 /* Relevance shared by every backend: BM25 with b = 0 (no length
  * normalisation), k1 = 1.2, i.e. the sum over the n phrases with f[i] > 0
  * of idf[i] * f[i] * (k1 + 1) / (f[i] + k1), where f[i] is the

@@ -384,6 +384,14 @@ char *srch_query_tsquery(const srch_query *q, int phrase)
     return buf_detach(&out);
 }
 
+int srch_phrase_overlaps(const srch_phrase *ph)
+{
+    for (int i = 0; i < ph->ntok; i++)
+        for (int j = 0; j < ph->ntok; j++)
+            if (i != j && ph->len[i] <= ph->len[j] && !memcmp(ph->tok[i], ph->tok[j], ph->len[i])) return 1;
+    return 0;
+}
+
 /* ---- ranking -------------------------------------------------------------- */
 
 double srch_bm25(const double *idf, const double *f, int n)
