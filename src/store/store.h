@@ -138,21 +138,37 @@ void *store_pg_conn(store *s);
 
 /* Online backup: copies the whole database s is connected to into the new
  * file dest as one consistent snapshot, while other connections go on
- * reading and writing (SQLite: the online backup API in a single step, i.e.
- * one read transaction; WAL lets writers proceed meanwhile).  The copy is
- * written to a temporary file next to dest, synced and renamed, so dest is
- * either absent or complete; it is a self-contained file (rollback
- * journal, no -wal beside it).  dest must not exist (409 backup.exists).
- * s must not be inside a transaction.  Other backends: 501
- * store.unsupported for now. */
+ * reading and writing.  SQLite: the online backup API in a single step,
+ * i.e. one read transaction (WAL lets writers proceed meanwhile); the copy
+ * is a self-contained database file (rollback journal, no -wal beside it).
+ * PostgreSQL: `pg_dump --format=custom --no-owner` of the database of
+ * store_url(s) (one REPEATABLE READ snapshot; writers are not blocked),
+ * an archive for pg_restore.  Either way the copy is written to a temporary
+ * file next to dest (mode 0600), synced and renamed, so dest is either
+ * absent or complete.  dest must not exist (409 backup.exists).  s must not
+ * be inside a transaction. */
 int store_backup(store *s, const char *dest, err *e);
-/* Restore support: atomically replaces the database named by url with the
- * database file src (renamed, not copied: src must be on the same file
- * system, e.g. in the same directory; it must be closed).  Refuses with 409
- * store.in_use, changing nothing, while any other connection (a running
- * server, another command) has the database open.  When url names no file
- * yet, src simply becomes it.  The caller verifies src beforehand. */
+/* Restore support: replaces the database named by url with the backup src.
+ * SQLite: src is a database file, renamed over the database atomically
+ * (not copied: src must be on the same file system, e.g. in the same
+ * directory; it must be closed); when url names no file yet, src simply
+ * becomes it.  PostgreSQL: src is an archive from store_backup(), restored
+ * with `pg_restore --single-transaction --clean --if-exists --no-owner`
+ * into the existing database of url (all of it or, on error, nothing);
+ * refused (409 restore.extra_tables) when that database has tables the
+ * archive does not have, which the restore would leave behind.  Both
+ * refuse with 409 store.in_use, changing nothing, while any other
+ * connection (a running server, another command) uses the database.  The
+ * caller verifies src beforehand (see cmd_backup.c). */
 int store_replace(const char *url, const char *src, err *e);
+/* A PostgreSQL archive made by store_backup(), read without a database
+ * (pg_restore): *toc receives its table of contents as `pg_restore --list`
+ * prints it and, when table and data are not NULL, *data receives that
+ * table's rows as `pg_restore --data-only --table=TABLE` prints them (a
+ * COPY statement, one row a line in COPY text format, "\.").  Heap strings
+ * the caller frees.  422 restore.not_archive when pg_restore cannot read
+ * src; 500 store.no_tool when pg_restore is not installed. */
+int store_pg_archive_read(const char *src, const char *table, char **toc, char **data, err *e);
 
 /* A fixed-size pool of connections to one database for server threads.
  * store_pool_get() blocks until a connection is free. */
