@@ -145,7 +145,9 @@ int cmd_serve(int argc, char **argv)
     }
     char host[256];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(hc.listen, ':') - hc.listen), hc.listen);
-    printf("ipcity 服务已启动 / listening on http://%s:%d/  (数据库 database: %s)\n", host, port, hc.db_url);
+    char *shown = cli_url_shown(hc.db_url); /* never a password in the output */
+    printf("ipcity 服务已启动 / listening on http://%s:%d/  (数据库 database: %s)\n", host, port, shown);
+    free(shown);
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
