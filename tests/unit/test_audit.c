@@ -332,8 +332,8 @@ static void test_tamper_edit(void **state)
     tdb *t = *state;
     store *db = t->db;
     err e = ERR_INIT;
-    T_OK(store_exec(db, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET after_json = '{}' WHERE seq = 2", &e),
-         &e);
+    tdb_drop_audit_guard(db, "update");
+    T_OK(store_exec(db, "UPDATE audit_log SET after_json = '{}' WHERE seq = 2", &e), &e);
     expect_broken(db, "entry 2 has been altered");
 }
 
@@ -343,7 +343,7 @@ static void test_tamper_edit_rehashed(void **state)
     store *db = t->db;
     err e = ERR_INIT;
     /* editing entry 5 and recomputing its own hash still breaks entry 6 */
-    T_OK(store_exec(db, "DROP TRIGGER audit_log_no_update", &e), &e);
+    tdb_drop_audit_guard(db, "update");
     store_stmt *st = store_prepare(db,
                                    "SELECT prev_hash, at, user_name, action, rtype, rid, before_json FROM audit_log"
                                    " WHERE seq = 5",
@@ -370,11 +370,8 @@ static void test_tamper_cut_tail(void **state)
     tdb *t = *state;
     store *db = t->db;
     err e = ERR_INIT;
-    T_OK(store_exec(db,
-                    "DROP TRIGGER audit_log_no_delete;"
-                    " DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)",
-                    &e),
-         &e);
+    tdb_drop_audit_guard(db, "delete");
+    T_OK(store_exec(db, "DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)", &e), &e);
     assert_int_equal(n_entries(db), DEMO_ENTRIES - 1);
     char want[100];
     snprintf(want, sizeof want, "the head does not match the last entry (%lld)", (long long)DEMO_ENTRIES - 1);
@@ -386,7 +383,8 @@ static void test_tamper_delete_middle(void **state)
     tdb *t = *state;
     store *db = t->db;
     err e = ERR_INIT;
-    T_OK(store_exec(db, "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 7", &e), &e);
+    tdb_drop_audit_guard(db, "delete");
+    T_OK(store_exec(db, "DELETE FROM audit_log WHERE seq = 7", &e), &e);
     expect_broken(db, "entry 7 is missing (next is 8)");
 }
 

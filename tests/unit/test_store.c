@@ -1,6 +1,10 @@
-/* test_store.c - the storage interface over its SQLite backend
- * (src/store/store.h, store_sqlite.c), each test on a fresh database file
- * in its own temporary directory. */
+/* test_store.c - the storage interface (src/store/store.h) over the
+ * backend the tests run on: SQLite (store_sqlite.c), each test on a fresh
+ * database file in its own temporary directory, or, with IPCITY_TEST_PG,
+ * PostgreSQL (store_pg.c), each test on a fresh database (support_db.h).
+ * What differs by nature between the backends (the URL forms, the session
+ * settings, the DDL type names, how an unreachable database fails) is
+ * checked per backend; everything else is the same test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,27 +21,39 @@
 
 #include "support_db.h"
 
-/* A scratch table created in every test database (plain SQL, no schema). */
-#define T_DDL \
-    "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER UNIQUE, b TEXT, c REAL NOT NULL DEFAULT 0);" \
-    "CREATE TABLE p (x TEXT, y TEXT); CREATE UNIQUE INDEX ux_p ON p(x, y);" \
-    "CREATE TABLE parent (id INTEGER PRIMARY KEY);" \
-    "CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent(id));"
+/* Scratch tables created in every test database (plain SQL, no schema),
+ * with the backend's column types (on SQLite: INTEGER PRIMARY KEY,
+ * INTEGER, REAL). */
+static void make_tables(store *db)
+{
+    const char *pk = store_sql_type(db, STORE_T_PK), *in = store_sql_type(db, STORE_T_INT);
+    char ddl[1024];
+    snprintf(ddl, sizeof ddl,
+             "CREATE TABLE t (id %s, a %s UNIQUE, b TEXT, c %s NOT NULL DEFAULT 0);"
+             "CREATE TABLE p (x TEXT, y TEXT); CREATE UNIQUE INDEX ux_p ON p(x, y);"
+             "CREATE TABLE parent (id %s);"
+             "CREATE TABLE child (id %s, pid %s REFERENCES parent(id));",
+             pk, in, store_sql_type(db, STORE_T_REAL), pk, pk, in);
+    err e = ERR_INIT;
+    T_OK(store_exec(db, ddl, &e), &e);
+}
 
 typedef struct sdb {
-    char dir[64], path[96];
+    tdb t;            /* the temporary directory and the database */
+    const char *dir;  /* t.dir */
+    const char *path; /* t.path: what store_open() takes */
     store *db;
 } sdb;
 
 static int setup(void **state)
 {
     sdb *s = calloc(1, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "/tmp/ipcity-store-XXXXXX");
-    assert_non_null(mkdtemp(s->dir));
-    snprintf(s->path, sizeof s->path, "%s/s.sqlite", s->dir);
+    tdb_fresh(&s->t);
+    s->dir = s->t.dir;
+    s->path = s->t.path;
     err e = ERR_INIT;
     T_OK(store_open(s->path, &s->db, &e), &e);
-    T_OK(store_exec(s->db, T_DDL, &e), &e);
+    make_tables(s->db);
     *state = s;
     return 0;
 }
@@ -46,9 +62,23 @@ static int teardown(void **state)
 {
     sdb *s = *state;
     store_close(s->db);
-    tdb_rmdir(s->dir);
+    tdb_drop(&s->t);
     free(s);
     return 0;
+}
+
+/* A URL of a database that does not exist, and the error opening it gives:
+ * SQLite, a file in a directory that does not exist (500 store.open);
+ * PostgreSQL, a database name the server does not have (503 store.open,
+ * like every connection failure). */
+static int missing_db(const sdb *s, char *out, size_t n)
+{
+    if (tdb_is_pg()) {
+        tdb_pg_url(s->path, "ipcity_no_such_database", out, n);
+        return 503;
+    }
+    snprintf(out, n, "%s/no/such/dir/x.sqlite", s->dir);
+    return 500;
 }
 
 static int64_t count(store *db, const char *sql)
@@ -64,27 +94,51 @@ static int64_t count(store *db, const char *sql)
 static void test_open(void **state)
 {
     sdb *s = *state;
-    assert_int_equal(store_kind_of(s->db), STORE_SQLITE);
+    assert_int_equal(store_kind_of(s->db), tdb_is_pg() ? STORE_PG : STORE_SQLITE);
     assert_string_equal(store_url(s->db), s->path);
     assert_false(store_in_tx(s->db));
 
-    /* "sqlite:PATH" names the same file */
-    char url[128];
-    snprintf(url, sizeof url, "sqlite:%s", s->path);
+    /* the other spelling names the same database: "sqlite:PATH" for a
+     * file, postgres:// for postgresql:// (and the other way round) */
+    char url[600];
+    if (!tdb_is_pg()) snprintf(url, sizeof url, "sqlite:%s", s->path);
+    else if (!strncmp(s->path, "postgresql://", 13)) snprintf(url, sizeof url, "postgres://%s", s->path + 13);
+    else snprintf(url, sizeof url, "postgresql://%s", strstr(s->path, "://") + 3);
     store *db2 = NULL;
     err e = ERR_INIT;
     T_OK(store_open(url, &db2, &e), &e);
+    assert_int_equal(store_kind_of(db2), store_kind_of(s->db));
     T_OK(store_exec(s->db, "INSERT INTO t (a, b) VALUES (1, 'x')", &e), &e);
     assert_int_equal(count(db2, "SELECT COUNT(*) FROM t"), 1);
     store_close(db2);
 
-    /* WAL mode and foreign keys are on */
-    store_stmt *st = store_prepare(s->db, "PRAGMA journal_mode", &e);
-    assert_non_null(st);
-    assert_int_equal(store_step(st, &e), 1);
-    assert_string_equal(store_col_text(st, 0), "wal");
-    store_done(st);
-    assert_int_equal(count(s->db, "PRAGMA foreign_keys"), 1);
+    store_stmt *st;
+    if (!tdb_is_pg()) {
+        /* WAL mode and foreign keys are on */
+        st = store_prepare(s->db, "PRAGMA journal_mode", &e);
+        assert_non_null(st);
+        assert_int_equal(store_step(st, &e), 1);
+        assert_string_equal(store_col_text(st, 0), "wal");
+        store_done(st);
+        assert_int_equal(count(s->db, "PRAGMA foreign_keys"), 1);
+    } else {
+        /* the session talks UTF-8 whatever the client's locale says, and
+         * backslashes in string literals are plain characters */
+        static const char *const want[][2] = {
+            {"client_encoding", "UTF8"}, {"server_encoding", "UTF8"}, {"standard_conforming_strings", "on"}};
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            st = store_prepare(s->db, "SELECT current_setting(?)", &e);
+            assert_non_null(st);
+            store_bind_text(st, 1, want[i][0]);
+            assert_int_equal(store_step(st, &e), 1);
+            assert_string_equal(store_col_text(st, 0), want[i][1]);
+            store_done(st);
+        }
+    }
+    /* foreign keys are enforced (on SQLite only with the pragma) */
+    assert_int_equal(store_exec(s->db, "INSERT INTO child (pid) VALUES (12345)", &e), -1);
+    T_ERR(&e, 409, "conflict.reference");
+    err_clear(&e);
 
     /* errors */
     store *bad = (store *)1;
@@ -95,15 +149,31 @@ static void test_open(void **state)
     assert_int_equal(store_open(NULL, &bad, &e), -1);
     T_ERR(&e, 500, "store.url");
     err_clear(&e);
-    char missing[160];
-    snprintf(missing, sizeof missing, "%s/no/such/dir/x.sqlite", s->dir);
+    char missing[600];
+    int status = missing_db(s, missing, sizeof missing);
+    bad = (store *)1;
     assert_int_equal(store_open(missing, &bad, &e), -1);
     assert_null(bad);
-    T_ERR(&e, 500, "store.open");
+    T_ERR(&e, status, "store.open");
     err_clear(&e);
-    assert_int_equal(store_open("postgresql://localhost/ipcity", &bad, &e), -1);
+    /* PostgreSQL is built in whatever the tests run on: a server that is
+     * not there is a connection error (never 501 "not supported") ... */
+    bad = (store *)1;
+    assert_int_equal(store_open("postgresql://ipcity@127.0.0.1:1/ipcity?connect_timeout=5", &bad, &e), -1);
     assert_null(bad);
-    T_ERR(&e, 501, "store.pg_unavailable");
+    T_ERR(&e, 503, "store.open");
+    assert_non_null(strstr(err_msg(&e, LANG_EN), "Cannot connect to the PostgreSQL database"));
+    err_clear(&e);
+    /* ... and the default server either lets us in or refuses the connection */
+    bad = NULL;
+    if (store_open("postgresql://localhost/ipcity?connect_timeout=5", &bad, &e) == 0) {
+        assert_non_null(bad);
+        assert_int_equal(store_kind_of(bad), STORE_PG);
+        store_close(bad);
+    } else {
+        assert_null(bad);
+        T_ERR(&e, 503, "store.open");
+    }
     err_clear(&e);
     store_close(NULL);
 }
@@ -208,13 +278,36 @@ static void test_bind_and_columns(void **state)
     assert_int_equal(count(s->db, "SELECT COUNT(*) FROM t WHERE b = 'upserted' AND a = 10"), 1);
     assert_false(err_isset(&e));
 
-    assert_string_equal(store_sql_type(s->db, STORE_T_PK), "INTEGER PRIMARY KEY");
-    assert_string_equal(store_sql_type(s->db, STORE_T_INT), "INTEGER");
-    assert_string_equal(store_sql_type(s->db, STORE_T_REAL), "REAL");
-    assert_string_equal(store_sql_type(s->db, STORE_T_TEXT), "TEXT");
-    assert_string_equal(store_sql_type(s->db, STORE_T_BOOL), "INTEGER");
-    assert_string_equal(store_sql_ilike(s->db), "LIKE");
-    assert_string_equal(store_sql_for_update(s->db), "");
+    /* the dialect: the backend's words ... */
+    if (!tdb_is_pg()) {
+        assert_string_equal(store_sql_type(s->db, STORE_T_PK), "INTEGER PRIMARY KEY");
+        assert_string_equal(store_sql_type(s->db, STORE_T_INT), "INTEGER");
+        assert_string_equal(store_sql_type(s->db, STORE_T_REAL), "REAL");
+        assert_string_equal(store_sql_type(s->db, STORE_T_TEXT), "TEXT");
+        assert_string_equal(store_sql_type(s->db, STORE_T_BOOL), "INTEGER");
+        assert_string_equal(store_sql_ilike(s->db), "LIKE");
+        assert_string_equal(store_sql_for_update(s->db), "");
+    } else {
+        assert_string_equal(store_sql_type(s->db, STORE_T_PK), "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+        assert_string_equal(store_sql_type(s->db, STORE_T_INT), "BIGINT");
+        assert_string_equal(store_sql_type(s->db, STORE_T_REAL), "DOUBLE PRECISION");
+        assert_string_equal(store_sql_type(s->db, STORE_T_TEXT), "TEXT");
+        assert_string_equal(store_sql_type(s->db, STORE_T_BOOL), "BIGINT");
+        assert_string_equal(store_sql_ilike(s->db), "ILIKE");
+        assert_string_equal(store_sql_for_update(s->db), " FOR UPDATE");
+    }
+    /* ... and what they do: the case-insensitive LIKE finds "upd" by "UPD%";
+     * a row-locking read works in a write transaction */
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM t WHERE b %s 'UPD%%'", store_sql_ilike(s->db));
+    assert_int_equal(count(s->db, sql), 2);
+    T_OK(store_begin(s->db, &e), &e);
+    snprintf(sql, sizeof sql, "SELECT a FROM t WHERE a = 11%s", store_sql_for_update(s->db));
+    assert_int_equal(count(s->db, sql), 11);
+    T_OK(store_commit(s->db, &e), &e);
+    /* the largest 64-bit value, and a primary key the caller chose */
+    T_OK(store_exec(s->db, "INSERT INTO t (id, a) VALUES (9223372036854775807, -9223372036854775807)", &e), &e);
+    assert_true(count(s->db, "SELECT id FROM t WHERE a < 0") == INT64_MAX);
 }
 
 static void test_query_int(void **state)
@@ -229,7 +322,7 @@ static void test_query_int(void **state)
     assert_int_equal(n, 2);
     T_OK(store_query_int(s->db, "SELECT SUM(a) FROM t WHERE b = ? OR b = ?", &n, &e, 2, "x", "y"), &e);
     assert_int_equal(n, 6);
-    T_OK(store_query_int(s->db, "SELECT a FROM t WHERE b IS ?", &n, &e, 1, (const char *)NULL), &e);
+    T_OK(store_query_int(s->db, "SELECT a FROM t WHERE b IS NOT DISTINCT FROM ?", &n, &e, 1, (const char *)NULL), &e);
     assert_int_equal(n, 4); /* NULL binds SQL NULL */
     n = 77;
     T_OK(store_query_int(s->db, "SELECT a FROM t WHERE b = ?", &n, &e, 1, "none"), &e);
@@ -268,8 +361,8 @@ static void test_constraint_errors(void **state)
     store_done(st);
 
     /* through store_exec, and a primary key */
-    assert_int_equal(
-        store_exec(s->db, "INSERT INTO t (id, a) VALUES (100, 50); INSERT INTO t (id, a) VALUES (100, 51)", &e), -1);
+    T_OK(store_exec(s->db, "INSERT INTO t (id, a) VALUES (100, 50)", &e), &e);
+    assert_int_equal(store_exec(s->db, "INSERT INTO t (id, a) VALUES (100, 51)", &e), -1);
     T_ERR(&e, 409, "conflict.unique");
     assert_string_equal(e.field, "id");
     err_clear(&e);
@@ -527,12 +620,12 @@ static void test_pool_blocks_and_rolls_back(void **state)
     store_pool_free(pool);
 
     /* a pool over a database that cannot be opened fails cleanly */
-    char missing[160];
-    snprintf(missing, sizeof missing, "%s/missing/x.sqlite", s->dir);
+    char missing[600];
+    int status = missing_db(s, missing, sizeof missing);
     pool = (store_pool *)1;
     assert_int_equal(store_pool_new(missing, 2, &pool, &e), -1);
     assert_null(pool);
-    T_ERR(&e, 500, "store.open");
+    T_ERR(&e, status, "store.open");
     err_clear(&e);
 }
 
