@@ -8,14 +8,27 @@
 # endpoint: PATCH of entities with If-Match, driven by bench/patch.lua so that every request is a real,
 # successful write (each record is owned by one wrk thread and never in flight twice; its version comes
 # from the previous answer).  Errors must be zero: the section fails otherwise.
+# BENCH_LOAD_DB: the database to run on (default a SQLite file build/bench/load.db; a postgresql:// URL runs
+# the same section on PostgreSQL: the database is dropped and created afresh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "bench: installing wrk"; apt-get install -y -qq wrk >/dev/null; }
 B=build/bench
 mkdir -p "$B"
 BIN=${IPCITY_BIN:-build/ipcity}
-DB=$B/load.db
-rm -f "$DB" "$DB-wal" "$DB-shm"
+DB=${BENCH_LOAD_DB:-$B/load.db}
+if [[ $DB == postgres* ]]; then
+  KIND="PostgreSQL $(psql -X -At -d "$DB" -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)"
+  DBNAME=${DB##*/}; DBNAME=${DBNAME%%\?*}
+  psql -X -q -d "${DB%/*}/postgres" -c "DROP DATABASE IF EXISTS \"$DBNAME\"" >/dev/null
+  q() { psql -X -At -d "$DB" -c "$1"; }
+  AGG="string_agg(id || ':' || version, ',')"
+else
+  KIND="SQLite (WAL, synchronous=FULL)"
+  rm -f "$DB" "$DB-wal" "$DB-shm"
+  q() { sqlite3 "$DB" "$1"; }
+  AGG="group_concat(id || ':' || version, ',')"
+fi
 rm -rf "$B/demo"
 NP=${BENCH_LOAD_PATENTS:-20000}
 DUR=${BENCH_LOAD_SECONDS:-30}
@@ -33,12 +46,12 @@ URL=http://127.0.0.1:$PORT
 TOKEN=$($BIN --db "$DB" token create admin --label load-bench 2>/dev/null)
 AUTH="Authorization: Bearer $TOKEN"
 
-ENTITY=$(sqlite3 "$DB" "SELECT MIN(id) FROM entities WHERE deleted_at IS NULL")
-PATENT=$(sqlite3 "$DB" "SELECT MIN(id) FROM patents WHERE deleted_at IS NULL")
-NENT=$(sqlite3 "$DB" "SELECT COUNT(*) FROM entities WHERE deleted_at IS NULL")
+ENTITY=$(q "SELECT MIN(id) FROM entities WHERE deleted_at IS NULL")
+PATENT=$(q "SELECT MIN(id) FROM patents WHERE deleted_at IS NULL")
+NENT=$(q "SELECT COUNT(*) FROM entities WHERE deleted_at IS NULL")
 # the PATCH records: 256 entities other than the one the GET reads, with their current versions
-RECORDS=$(sqlite3 "$DB" "SELECT group_concat(id || ':' || version, ',') FROM
-  (SELECT id, version FROM entities WHERE deleted_at IS NULL AND id <> $ENTITY ORDER BY id DESC LIMIT 256)")
+RECORDS=$(q "SELECT $AGG FROM
+  (SELECT id, version FROM entities WHERE deleted_at IS NULL AND id <> $ENTITY ORDER BY id DESC LIMIT 256) r")
 Q=$(printf '芯片' | od -An -tx1 | tr -d ' \n' | sed 's/../%&/g')
 HITS=$(curl -s -H "$AUTH" "$URL/api/v1/search?q=$Q&count=true&limit=20" | grep -o '"total":[0-9]*' | head -1 | cut -d: -f2)
 size() { curl -s -H "$AUTH" "$URL$1" | wc -c; }
@@ -71,7 +84,7 @@ run() {
   echo
   echo "## Load: wrk -t$THREADS -c$CONN -d${DUR}s per endpoint ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
   echo
-  echo "Demo dataset as \`make run\` creates it: $NP synthetic patents, $NENT entities; SQLite (WAL, synchronous=FULL);"
+  echo "Demo dataset as \`make run\` creates it: $NP synthetic patents, $NENT entities; $KIND;"
   echo "server defaults (4 worker threads = 4 database connections, access log on); bearer token auth."
   echo "PATCH: bench/patch.lua, 256 entities dealt out to the wrk threads, each PATCH with If-Match of the"
   echo "version from the previous answer and a new note (every request a real write: row, audit entry, commit)."
