@@ -150,31 +150,41 @@ static void array_elem(buf *b, const char *s)
 
 int pgs_index_after(store *db, const rs_table *t, int64_t after, err *e)
 {
+    /* Batches are id ranges, not ORDER BY id LIMIT n: in a transaction that
+     * has just loaded the table (no statistics yet) the planner may sort
+     * the whole table for every batch. */
+    int64_t maxid = 0;
     buf rq = BUF_INIT, wq = BUF_INIT;
-    buf_printf(&rq, "SELECT id, %s, %s, %s FROM %s WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT %d",
-               t->cols[0], t->cols[1], t->cols[2], t->table, PGS_BATCH);
+    buf_printf(&rq, "SELECT COALESCE(MAX(id), 0) FROM %s", t->table);
+    if (store_query_int(db, rq.s, &maxid, e, 0)) {
+        buf_free(&rq);
+        return -1;
+    }
+    buf_reset(&rq);
+    buf_printf(&rq, "SELECT id, %s, %s, %s FROM %s WHERE id > ? AND id <= ? AND deleted_at IS NULL", t->cols[0],
+               t->cols[1], t->cols[2], t->table);
     buf_printf(&wq,
                "INSERT INTO %s (id, tsv) SELECT u.id, u.tsv FROM unnest(?::bigint[], ?::tsvector[]) AS u(id, tsv)"
                " ON CONFLICT (id) DO UPDATE SET tsv = excluded.tsv",
                t->side);
     buf ids = BUF_INIT, tsvs = BUF_INIT;
     int rc = 0;
-    for (;;) {
+    for (int64_t lo = after; lo < maxid && !rc; lo += PGS_BATCH) {
         store_stmt *st = store_prepare(db, rq.s, e);
         if (!st) {
             rc = -1;
             break;
         }
-        store_bind_int(st, 1, after);
+        store_bind_int(st, 1, lo);
+        store_bind_int(st, 2, lo + PGS_BATCH);
         buf_reset(&ids);
         buf_reset(&tsvs);
         buf_putc(&ids, '{');
         buf_putc(&tsvs, '{');
         int n = 0, r;
         while ((r = store_step(st, e)) == 1) {
-            after = store_col_int(st, 0);
             char *tsv = tsv_of(t, store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3));
-            buf_printf(&ids, "%s%lld", n ? "," : "", (long long)after);
+            buf_printf(&ids, "%s%lld", n ? "," : "", (long long)store_col_int(st, 0));
             array_elem(&tsvs, tsv);
             free(tsv);
             n++;
@@ -184,7 +194,7 @@ int pgs_index_after(store *db, const rs_table *t, int64_t after, err *e)
             rc = -1;
             break;
         }
-        if (!n) break;
+        if (!n) continue;
         buf_putc(&ids, '}');
         buf_putc(&tsvs, '}');
         st = store_prepare(db, wq.s, e);
@@ -194,13 +204,8 @@ int pgs_index_after(store *db, const rs_table *t, int64_t after, err *e)
         }
         store_bind_text(st, 1, ids.s);
         store_bind_text(st, 2, tsvs.s);
-        r = store_step(st, e);
+        rc = store_step(st, e) < 0 ? -1 : 0;
         store_done(st);
-        if (r < 0) {
-            rc = -1;
-            break;
-        }
-        if (n < PGS_BATCH) break;
     }
     buf_free(&ids);
     buf_free(&tsvs);
