@@ -1,23 +1,29 @@
 // migrate.test.mjs - `ipcity migrate-data`: a SQLite installation made
 // through the API (entities, users with sessions and an API token, a real
 // CNIPA XML file imported, patents with legal events, a plan task report
-// with an attachment, the indicator index) moves to a new PostgreSQL
-// database; a server on PostgreSQL then answers as the SQLite server did
-// (indicators, a patent and its status timeline, search, plan progress, the
-// audit log and its verification), the copied session and token still work,
-// and new rows get new ids.  A non-empty target is refused and left as it
-// was; a failure half-way (a dangling reference in the source) leaves the
-// target without a single table; the way back (PostgreSQL -> SQLite) gives
-// the same per-table checksums.
+// with an attachment, the indicator index) moves to a new, empty database of
+// the target backend; a server on the target then answers as the source's
+// server did (indicators, a patent and its status timeline, search, plan
+// progress, the audit log and its verification), the copied session and
+// token still work, and new rows get new ids.  A non-empty target is refused
+// and left as it was; a failure half-way (a dangling reference in the
+// source) leaves the target without a single table (PostgreSQL) or without
+// its file (SQLite); the way back (the target -> a new SQLite file) gives the
+// same per-table checksums and the same rows.
 //
-// Needs a PostgreSQL server: IPCITY_TEST_PG (see harness.mjs).  Without it
-// the suite is skipped and starts nothing.
+// Runs on both backends, never skipped.  The source is always a SQLite file;
+// the target is the harness's freshDb(): with IPCITY_TEST_PG a new
+// PostgreSQL database (SQLite -> PostgreSQL -> SQLite), without it a SQLite
+// file that does not exist yet (SQLite -> SQLite -> SQLite, which
+// migrate-data supports the same way: one transaction, the same report).
+// The search indexes, which are rebuilt rather than copied, are checked on
+// each backend's own form: PostgreSQL's index table, SQLite's FTS5 index.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, expectCleanExit, cli, mkTmp, rmTmp, freshDb, dbsql, dbIsEmpty, countRows, PG, ROOT, usccN, sleep, Client } from './harness.mjs';
+import { startServer, expectCleanExit, cli, mkTmp, rmTmp, freshDb, dbsql, dbIsEmpty, dbTables, countRows, isPg, PG, ROOT, usccN, sleep, Client } from './harness.mjs';
 
 const REAL = path.resolve(ROOT, '..', 'shared', 'data', 'real');
 const enc = encodeURIComponent;
@@ -26,6 +32,27 @@ const D = '2024-06-30';
 /* A SQLite table's rows as the sqlite3 shell prints them (any size). */
 function sqliteRows(db, table) {
   return execFileSync('sqlite3', [db, `SELECT * FROM ${table} ORDER BY rowid;`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+}
+
+/* The number of documents in a database's patent search index, which
+ * migrate-data rebuilds on the target instead of copying.  PostgreSQL: the
+ * rows of the index table patents_search (one per live patent).  SQLite:
+ * the row count FTS5 keeps in the "averages" record (id 1) of the
+ * patents_fts index's data table, a varint at its start (read from the raw
+ * record because the sqlite3 shell lacks the "cjk" tokenizer the table
+ * names, so it cannot query patents_fts itself). */
+function searchIndexDocs(db) {
+  if (isPg(db)) return countRows(db, 'patents_search');
+  const hex = dbsql(db, 'SELECT hex(block) FROM patents_fts_data WHERE id = 1;').trim();
+  assert.ok(hex, `${db}: patents_fts has no averages record`);
+  const b = Buffer.from(hex, 'hex');
+  let n = 0n;
+  for (let i = 0; i < 9; i++) {
+    if (i === 8) return Number((n << 8n) | BigInt(b[i])); // SQLite varint: the 9th byte has 8 bits
+    n = (n << 7n) | BigInt(b[i] & 0x7f);
+    if (!(b[i] & 0x80)) break;
+  }
+  return Number(n);
 }
 
 /* The per-table lines of migrate-data's report: { table: [source, target, checksum, result] }. */
@@ -48,11 +75,11 @@ function appno(year, serial) {
   return `${d}.${c === 10 ? 'X' : c}`;
 }
 
-describe('migrate-data: SQLite to PostgreSQL and back', { skip: PG ? false : 'needs IPCITY_TEST_PG (a PostgreSQL server)' }, () => {
-  let dir, srcDb, pgDb, adminPassword, token, court, courtCookies;
+describe('migrate-data: SQLite to the target backend and back', () => {
+  let dir, srcDb, dstDb, adminPassword, token, court, courtCookies;
   const ids = {};
   let want; /* the SQLite server's answers */
-  let migrated; /* the report of the migration to PostgreSQL */
+  let migrated; /* the report of the migration to the target */
 
   /* The answers compared between the two servers (client: a bearer client). */
   async function answers(client) {
@@ -181,8 +208,10 @@ describe('migrate-data: SQLite to PostgreSQL and back', { skip: PG ? false : 'ne
   after(() => rmTmp(dir));
 
   test('every table arrives with the same count and checksum; the target has the audit chain', () => {
-    pgDb = freshDb(dir);
-    const r = cli(pgDb, ['migrate-data', '--from', srcDb, '--to', pgDb]);
+    dstDb = freshDb(dir, 'target.db'); // PostgreSQL in PG runs, a new SQLite file otherwise
+    assert.equal(isPg(dstDb), Boolean(PG));
+    assert.ok(dbIsEmpty(dstDb), 'the target starts empty');
+    const r = cli(dstDb, ['migrate-data', '--from', srcDb, '--to', dstDb]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     migrated = report(r.stdout);
     for (const t of ['users', 'sessions', 'api_tokens', 'audit_log', 'audit_head', 'patents', 'patent_events', 'patent_parties', 'patent_ipc', 'plan_files', 'task_reports', 'ind_spans', 'ind_cum', 'ind_state', 'schema_meta'])
@@ -190,21 +219,29 @@ describe('migrate-data: SQLite to PostgreSQL and back', { skip: PG ? false : 'ne
     for (const [t, [src, dst, , result]] of Object.entries(migrated)) {
       assert.equal(src, dst, t);
       assert.match(result, /一致 ok/, t);
-      assert.equal(countRows(pgDb, t), src, `${t} rows on PostgreSQL`);
+      assert.equal(countRows(dstDb, t), src, `${t} rows on the target`);
     }
     assert.ok(migrated.patents[0] > 10 && migrated.plan_files[0] === 1 && migrated.sessions[0] >= 1 && migrated.ind_spans[0] > 0, r.stdout);
     assert.equal(migrated.audit_log[0], countRows(srcDb, 'audit_log'));
     assert.match(r.stdout, /audit chain intact/);
-    // the search indexes are rebuilt, not copied
-    assert.equal(countRows(pgDb, 'patents_search'), countRows(srcDb, 'patents WHERE deleted_at IS NULL'));
-    const v = cli(pgDb, ['audit', 'verify']);
+    // the search indexes are rebuilt, not copied: none is among the copied tables, and the target's holds every patent
+    assert.deepEqual(Object.keys(migrated).filter((t) => /_fts|_search$/.test(t)), [], r.stdout);
+    const live = countRows(srcDb, 'patents WHERE deleted_at IS NULL');
+    assert.equal(live, migrated.patents[0], 'no patent of the source is deleted');
+    assert.equal(searchIndexDocs(srcDb), live, 'the source index');
+    assert.equal(searchIndexDocs(dstDb), live, 'the target index');
+    const v = cli(dstDb, ['audit', 'verify']);
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stdout, new RegExp(`${migrated.audit_log[0]} entries`));
+    // a SQLite target can also be compared row by row with the sqlite3 shell
+    if (!isPg(dstDb))
+      for (const t of ['patents', 'patent_events', 'audit_log', 'sessions', 'plan_files'])
+        assert.equal(sqliteRows(dstDb, t), sqliteRows(srcDb, t), t);
   });
 
-  test('a server on PostgreSQL answers as the SQLite server did; the session and the token still work', async () => {
+  test('a server on the target answers as the source server did; the session and the token still work', async () => {
     assert.ok(migrated, 'migrated');
-    const srv = await startServer({ dir, db: pgDb });
+    const srv = await startServer({ dir, db: dstDb });
     try {
       const got = await answers(srv.bearer(token));
       for (const k of Object.keys(want)) assert.deepEqual(got[k], want[k], k);
@@ -229,14 +266,14 @@ describe('migrate-data: SQLite to PostgreSQL and back', { skip: PG ? false : 'ne
 
   test('a target that is not empty is refused and left as it was', () => {
     assert.ok(migrated, 'migrated');
-    const before = dbsql(pgDb, 'SELECT count(*), max(seq) FROM audit_log;');
-    const entities = countRows(pgDb, 'entities');
-    const r = cli(pgDb, ['migrate-data', '--from', srcDb, '--to', pgDb]);
+    const before = dbsql(dstDb, 'SELECT count(*), max(seq) FROM audit_log;');
+    const entities = countRows(dstDb, 'entities');
+    const r = cli(dstDb, ['migrate-data', '--from', srcDb, '--to', dstDb]);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /不是空的/);
     assert.match(r.stderr, /is not empty/);
-    assert.equal(dbsql(pgDb, 'SELECT count(*), max(seq) FROM audit_log;'), before);
-    assert.equal(countRows(pgDb, 'entities'), entities);
+    assert.equal(dbsql(dstDb, 'SELECT count(*), max(seq) FROM audit_log;'), before);
+    assert.equal(countRows(dstDb, 'entities'), entities);
     // a SQLite target that exists is not empty either
     const other = path.join(dir, 'other.db');
     fs.copyFileSync(srcDb, other);
@@ -255,27 +292,40 @@ describe('migrate-data: SQLite to PostgreSQL and back', { skip: PG ? false : 'ne
     const bad = path.join(dir, 'dangling.db');
     fs.copyFileSync(srcDb, bad);
     dbsql(bad, "INSERT INTO patent_ipc (patent_id, seq, code) VALUES (999999, 1, 'H04L 9/00');");
-    const target = freshDb(dir);
+    const target = freshDb(dir, 'half.db'); // PostgreSQL in PG runs, a new SQLite file otherwise
     const r = cli(target, ['migrate-data', '--from', bad, '--to', target]);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /patent_ipc/);
     assert.match(r.stderr, /目标数据库未改变/);
-    assert.ok(dbIsEmpty(target), 'the target has no table');
+    assert.match(r.stderr, /the target database is unchanged/);
+    assert.ok(dbIsEmpty(target), PG ? 'the target has no table' : 'the target file was not created');
+    if (!PG) for (const f of ['-wal', '-shm', '-journal']) assert.ok(!fs.existsSync(target + f), `no ${target}${f}`);
 
     const file = path.join(dir, 'never.db');
     const s = cli(bad, ['migrate-data', '--to', file]);
     assert.equal(s.code, 1);
     assert.match(s.stderr, /patent_ipc/);
     for (const f of ['', '-wal', '-shm', '-journal']) assert.ok(!fs.existsSync(file + f), `no ${file}${f}`);
+
+    // an empty SQLite file is an empty target too: it is accepted, and after the failure it still has no table
+    const empty = path.join(dir, 'empty.db');
+    fs.writeFileSync(empty, '');
+    const t = cli(bad, ['migrate-data', '--to', empty]);
+    assert.equal(t.code, 1);
+    assert.match(t.stderr, /migrating/, 'the empty file was accepted as a target');
+    assert.match(t.stderr, /patent_ipc/);
+    assert.deepEqual(dbTables(empty), []);
   });
 
-  test('back from PostgreSQL to SQLite: the same checksums, the same data', () => {
+  test('back from the target backend to a new SQLite file: the same checksums, the same data', () => {
     assert.ok(migrated, 'migrated');
-    // a fresh copy of the source on PostgreSQL (the first one has changed since)
-    const pg2 = freshDb(dir);
-    assert.equal(cli(srcDb, ['migrate-data', '--to', pg2]).code, 0);
+    // a fresh copy of the source on the target backend (the first one has changed since)
+    const copy = freshDb(dir, 'copy.db');
+    const c = cli(srcDb, ['migrate-data', '--to', copy]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.deepEqual(report(c.stdout), migrated);
     const back = path.join(dir, 'back.db');
-    const r = cli(pg2, ['migrate-data', '--from', pg2, '--to', `sqlite:${back}`]);
+    const r = cli(copy, ['migrate-data', '--from', copy, '--to', `sqlite:${back}`]);
     assert.equal(r.code, 0, r.stderr);
     const rep = report(r.stdout);
     assert.deepEqual(Object.keys(rep).sort(), Object.keys(migrated).sort());
@@ -287,6 +337,7 @@ describe('migrate-data: SQLite to PostgreSQL and back', { skip: PG ? false : 'ne
     assert.equal(found.code, 0, found.stderr);
     assert.match(found.stdout, /1 matches/);
     assert.match(found.stdout, /一种迁移用的【数据校验装置】/);
+    assert.equal(searchIndexDocs(back), migrated.patents[0]);
     assert.equal(cli(back, ['audit', 'verify']).code, 0);
   });
 });
