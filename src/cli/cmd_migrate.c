@@ -1201,12 +1201,14 @@ int cmd_migrate_data(int argc, char **argv)
     }
     err e = ERR_INIT;
     int touched = 0;
+    /* a SQLite target that did not exist is removed again on failure; an existing empty one stays */
+    int created = file_of(to) && access(file_of(to), F_OK) != 0;
     int rc = migrate_run(from, to, &touched, &e);
     if (rc) cli_error(&e);
     if (rc && touched)
         fprintf(stderr, "目标数据库未改变（事务已回滚%s）/ the target database is unchanged (rolled back%s)\n",
-                file_of(to) ? "；本命令创建的文件已删除" : "",
-                file_of(to) ? "; the file this command created is removed" : "");
+                created && file_of(to) ? "；本命令创建的文件已删除" : "",
+                created && file_of(to) ? "; the file this command created is removed" : "");
     err_clear(&e);
     return rc ? 1 : 0;
 }
