@@ -9,7 +9,8 @@
 # database per test and extensions in it).
 #
 #   scripts/pg.sh start    initdb when needed, start (already running: ok),
-#                          create the role ipcity when missing
+#                          create the role ipcity when missing, drop the test
+#                          databases a killed run left behind
 #   scripts/pg.sh stop     stop it (fast mode: open sessions are ended)
 #   scripts/pg.sh status   "running on port N" (exit 0) or "not running" (exit 3)
 #   scripts/pg.sh url      postgresql://ipcity@127.0.0.1:PORT/postgres
@@ -138,7 +139,18 @@ EOF
   fi
   echo "$PORT" >"$PGDIR/port"
   ensure_role
+  drop_leftovers
   echo "pg.sh: running on port $PORT ($DATA)"
+}
+
+# The tests' databases (ipct_* from tests/api/harness.mjs, ipcu_* from
+# tests/unit/support_db.h) are dropped by the tests; those of a run that was
+# killed are dropped here, when the server has just started and no test can
+# be using them.
+drop_leftovers() {
+  psql_admin -tA -c "SELECT datname FROM pg_database WHERE datname ~ '^ipc[tu]_'" | while read -r db; do
+    psql_admin -c "DROP DATABASE IF EXISTS \"$db\"" || true
+  done
 }
 
 ensure_role() {

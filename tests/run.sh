@@ -1,17 +1,36 @@
 #!/bin/bash
 # Runs every test suite and ends with the line "N passed, N failed".
 #   suites: unit (cmocka, build/tests), api (node:test against build/ipcity),
+#   both on SQLite; pg-unit and pg-api, the same on PostgreSQL (below);
 #   browser (the web console in Debian's chromium driven by playwright-core,
 #   tests/browser, against build/ipcity; screenshots in build/screenshots),
 #   and unit and api against the AddressSanitizer+UBSan build (build/asan),
 #   then a short run of every libFuzzer target (build/fuzz/bin, see
 #   tests/fuzz/README.md): FUZZ_TEST_SECONDS (10) each from the seeds, one
 #   test per target.
+# PostgreSQL: pg-api is the whole API suite and pg-unit every unit test that
+# uses a database (those including tests/unit/support_db.h, but for
+# PG_UNIT_SQLITE_ONLY below), each test on a new database of the server
+# IPCITY_TEST_PG names (a URL, e.g. postgresql://ipcity@127.0.0.1:55432/postgres,
+# whose role may create databases); without IPCITY_TEST_PG, on the private
+# cluster of scripts/pg.sh, started here if it is not running (and then
+# stopped again at the end).  make test starts and stops it itself.
 # IPCITY_SUITES selects a subset: "asan" runs only the sanitizer suites,
 # "fuzz" only the fuzz targets, "lint" only the static analysis and format
-# checks (tests/lint/run.sh: cppcheck, clang-tidy, clang-format; one test each).
+# checks (tests/lint/run.sh: cppcheck, clang-tidy, clang-format; one test each),
+# "pg" only pg-unit and pg-api.
 set -u
 cd "$(dirname "$0")/.."
+
+# The PostgreSQL server for the pg suites, never for the others.
+pg_given=${IPCITY_TEST_PG:-}
+unset IPCITY_TEST_PG
+# Unit tests that include support_db.h but test SQLite itself, so they run
+# on SQLite only: test_search (the FTS5 tokenizer on raw sqlite3
+# connections), test_backup (the SQLite online backup API and file
+# replacement; PostgreSQL's pg_dump backups are covered by pg-api's
+# backup.test.mjs).
+PG_UNIT_SQLITE_ONLY="test_search test_backup"
 passed=0
 failed=0
 failures=()
@@ -22,15 +41,23 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 
-# run_unit DIR LABEL: every cmocka binary in DIR
+# run_unit DIR LABEL [PGURL NAME...]: every cmocka binary in DIR, or with
+# PGURL the binaries NAME... on PostgreSQL (IPCITY_TEST_PG=PGURL)
 run_unit() {
-  local dir=$1 label=$2
-  for t in "$dir"/test_*; do
+  local dir=$1 label=$2 pg=${3:-}
+  local tests=() n
+  if [ -n "$pg" ]; then
+    shift 3
+    for n in "$@"; do tests+=("$dir/$n"); done
+  else
+    tests=("$dir"/test_*)
+  fi
+  for t in "${tests[@]}"; do
     [ -x "$t" ] || continue
     local name log out p f
     name=$(basename "$t")
     log="$logdir/$label-$name.log"
-    "$t" >"$log" 2>&1
+    if [ -n "$pg" ]; then IPCITY_TEST_PG=$pg "$t" >"$log" 2>&1; else "$t" >"$log" 2>&1; fi
     local rc=$?
     p=$(grep -oE '\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$4} END {print s+0}')
     f=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
@@ -41,12 +68,17 @@ run_unit() {
   done
 }
 
-# run_api BIN LABEL: the node API suite against BIN
+# run_api BIN LABEL [PGURL]: the node API suite against BIN, with PGURL on
+# PostgreSQL (IPCITY_TEST_PG=PGURL)
 run_api() {
-  local bin=$1 label=$2
+  local bin=$1 label=$2 pg=${3:-}
   local log="$logdir/$label-api.log"
   [ -d tests/api ] || return 0
-  IPCITY_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap tests/api/ >"$log" 2>&1
+  if [ -n "$pg" ]; then
+    IPCITY_TEST_PG=$pg IPCITY_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap tests/api/ >"$log" 2>&1
+  else
+    IPCITY_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap tests/api/ >"$log" 2>&1
+  fi
   local rc=$?
   local p f
   p=$(grep -E '^# pass ' "$log" | awk '{print $3}' | tail -1)
@@ -115,6 +147,49 @@ run_lint() {
   done
 }
 
+# pg_url: the server for the pg suites (IPCITY_TEST_PG, or the private
+# cluster, started when needed); false when there is none.
+pg_url=""
+pg_started=0
+pg_ready() {
+  [ -n "$pg_url" ] && return 0
+  if [ -n "$pg_given" ]; then
+    pg_url=$pg_given
+    return 0
+  fi
+  if ! scripts/pg.sh status >/dev/null 2>&1; then
+    if ! scripts/pg.sh start >"$logdir/pg-start.log" 2>&1; then
+      cat "$logdir/pg-start.log"
+      return 1
+    fi
+    pg_started=1
+  fi
+  pg_url=$(scripts/pg.sh url)
+}
+trap 'if [ "$pg_started" = 1 ]; then scripts/pg.sh stop >/dev/null; fi' EXIT
+
+# run_pg: pg-unit and pg-api; without a server each counts as one failure.
+run_pg() {
+  local t names=()
+  for t in tests/unit/test_*.c; do
+    grep -q 'support_db\.h' "$t" || continue
+    t=$(basename "$t" .c)
+    case " $PG_UNIT_SQLITE_ONLY " in *" $t "*) continue ;; esac
+    names+=("$t")
+  done
+  if ! pg_ready; then
+    local label
+    for label in pg-unit pg-api; do
+      failed=$((failed + 1))
+      failures+=("$label (no PostgreSQL: the test cluster did not start, see $logdir/pg-start.log)")
+      printf '%-10s %-28s %4d passed %4d failed\n' "$label" "(no server)" 0 1
+    done
+    return
+  fi
+  run_unit build/tests pg-unit "$pg_url" "${names[@]}"
+  run_api build/ipcity pg-api "$pg_url"
+}
+
 suites=${IPCITY_SUITES:-all}
 if [ "$suites" = all ] || [ "$suites" = lint ]; then
   run_lint
@@ -122,6 +197,11 @@ fi
 if [ "$suites" = all ]; then
   run_unit build/tests unit
   run_api build/ipcity api
+fi
+if [ "$suites" = all ] || [ "$suites" = pg ]; then
+  run_pg
+fi
+if [ "$suites" = all ]; then
   run_browser build/ipcity browser
 fi
 if [ "$suites" = all ] || [ "$suites" = asan ]; then
