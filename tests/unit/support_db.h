@@ -123,10 +123,8 @@ static inline void tdb_new_db(tdb *t, const char *template_name)
     snprintf(t->pgname, sizeof t->pgname, "ipcu_%ld_%u_%lx", (long)getpid(), ++counter,
              (unsigned long)(ts.tv_sec * 1000000000L + ts.tv_nsec) & 0xffffffffUL);
     char sql[256];
-    if (template_name)
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", t->pgname, template_name);
-    else
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", t->pgname);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s%s%s", t->pgname, template_name ? " TEMPLATE " : "",
+             template_name ? template_name : "");
     tdb_pg_admin(sql, 0);
     tdb_pg_url(tdb_pg_base(), t->pgname, t->path, sizeof t->path);
 }
@@ -317,13 +315,15 @@ static inline void tdb_search_index_check(store *db, const char *table)
         T_OK(store_exec(db, sql, &e), &e);
         return;
     }
-    snprintf(sql, sizeof sql,
-             "SELECT COUNT(*) FROM %s p WHERE p.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM %s_search s WHERE s.id = p.id)",
-             table, table);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT COUNT(*) FROM %s p WHERE p.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM %s_search s WHERE s.id = p.id)",
+        table, table);
     if (tdb_int(db, sql)) fail_msg("%s: live rows missing from %s_search", table, table);
-    snprintf(sql, sizeof sql,
-             "SELECT COUNT(*) FROM %s_search s WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE p.id = s.id AND p.deleted_at IS NULL)",
-             table, table);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT COUNT(*) FROM %s_search s WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE p.id = s.id AND p.deleted_at IS NULL)",
+        table, table);
     if (tdb_int(db, sql)) fail_msg("%s_search has entries of deleted or absent rows", table);
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s_search s WHERE length(s.tsv) = 0", table);
     int64_t empty = tdb_int(db, sql);

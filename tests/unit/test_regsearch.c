@@ -397,11 +397,12 @@ static void test_filters(void **state)
     EXPECT_SET(appnos_of(r), appnos_list(S1, NULL));
     json_decref(r);
     r = search(t->db, "q", "wireless", "ipc", "H04W", NULL);
-    EXPECT_SET(appnos_of(r),
-               appnos_sql(t->db,
-                          "lower(p.title) LIKE '%wireless%' AND EXISTS (SELECT 1 FROM patent_ipc i WHERE i.patent_id = p.id"
-                          " AND substr(i.code, 1, 4) = 'H04W')",
-                          0));
+    EXPECT_SET(
+        appnos_of(r),
+        appnos_sql(t->db,
+                   "lower(p.title) LIKE '%wireless%' AND EXISTS (SELECT 1 FROM patent_ipc i WHERE i.patent_id = p.id"
+                   " AND substr(i.code, 1, 4) = 'H04W')",
+                   0));
     json_decref(r);
 
     /* region: a district, a province, another province */

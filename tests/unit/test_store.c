@@ -102,8 +102,10 @@ static void test_open(void **state)
      * file, postgres:// for postgresql:// (and the other way round) */
     char url[600];
     if (!tdb_is_pg()) snprintf(url, sizeof url, "sqlite:%s", s->path);
-    else if (!strncmp(s->path, "postgresql://", 13)) snprintf(url, sizeof url, "postgres://%s", s->path + 13);
-    else snprintf(url, sizeof url, "postgresql://%s", strstr(s->path, "://") + 3);
+    else if (!strncmp(s->path, "postgresql://", 13))
+        snprintf(url, sizeof url, "postgres://%s", s->path + 13);
+    else
+        snprintf(url, sizeof url, "postgresql://%s", strstr(s->path, "://") + 3);
     store *db2 = NULL;
     err e = ERR_INIT;
     T_OK(store_open(url, &db2, &e), &e);
