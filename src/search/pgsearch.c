@@ -48,18 +48,35 @@
 
 int pgs_create(store *db, err *e)
 {
-    /* search_counts.n = rows in each index table, kept by statement
-     * triggers (the IDFs need it at every ranked search; COUNT(*) would
-     * read the whole table).  Write transactions are serialised by the
-     * store, so the counter row adds no contention. */
+    /* Kept by statement triggers on every index table, so that no write
+     * path can forget them (cascades included):
+     *   search_counts.n  rows in the index table (the N of the IDFs);
+     *   search_df.n      rows whose tsvector holds the lexeme: the number
+     *                    of documents a one-token phrase matches, without
+     *                    reading a row (a COUNT(*) of a common character
+     *                    visits most of the table).
+     * Write transactions are serialised by the store, so these rows add no
+     * contention.  A lexeme that leaves every row keeps n = 0. */
     if (store_exec(db,
                    "CREATE TABLE IF NOT EXISTS search_counts (name TEXT PRIMARY KEY, n BIGINT NOT NULL);"
-                   "CREATE OR REPLACE FUNCTION search_count_ins() RETURNS trigger LANGUAGE plpgsql AS $$"
-                   " BEGIN UPDATE search_counts SET n = n + (SELECT COUNT(*) FROM nt) WHERE name = TG_TABLE_NAME;"
-                   " RETURN NULL; END $$;"
-                   "CREATE OR REPLACE FUNCTION search_count_del() RETURNS trigger LANGUAGE plpgsql AS $$"
-                   " BEGIN UPDATE search_counts SET n = n - (SELECT COUNT(*) FROM ot) WHERE name = TG_TABLE_NAME;"
-                   " RETURN NULL; END $$",
+                   "CREATE TABLE IF NOT EXISTS search_df (name TEXT NOT NULL, lexeme TEXT NOT NULL, n BIGINT NOT NULL,"
+                   " PRIMARY KEY (name, lexeme));"
+                   "CREATE OR REPLACE FUNCTION search_stats() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                   "BEGIN\n"
+                   "  IF TG_OP <> 'INSERT' THEN\n"
+                   "    UPDATE search_counts SET n = n - (SELECT COUNT(*) FROM ot) WHERE name = TG_TABLE_NAME;\n"
+                   "    UPDATE search_df d SET n = d.n - x.c FROM (SELECT l, COUNT(*) AS c FROM ot,"
+                   " unnest(tsvector_to_array(ot.tsv)) AS l GROUP BY l) x"
+                   " WHERE d.name = TG_TABLE_NAME AND d.lexeme = x.l;\n"
+                   "  END IF;\n"
+                   "  IF TG_OP <> 'DELETE' THEN\n"
+                   "    UPDATE search_counts SET n = n + (SELECT COUNT(*) FROM nt) WHERE name = TG_TABLE_NAME;\n"
+                   "    INSERT INTO search_df (name, lexeme, n) SELECT TG_TABLE_NAME, l, COUNT(*) FROM nt,"
+                   " unnest(tsvector_to_array(nt.tsv)) AS l GROUP BY l"
+                   " ON CONFLICT (name, lexeme) DO UPDATE SET n = search_df.n + excluded.n;\n"
+                   "  END IF;\n"
+                   "  RETURN NULL;\n"
+                   "END $$",
                    e))
         return -1;
     const rs_table *ts[] = {&rs_patents, &rs_trademarks};
@@ -71,13 +88,20 @@ int pgs_create(store *db, err *e)
                    " tsv TSVECTOR NOT NULL);"
                    "CREATE INDEX IF NOT EXISTS %s_tsv ON %s USING gin (tsv);"
                    "INSERT INTO search_counts (name, n) SELECT '%s', COUNT(*) FROM %s ON CONFLICT (name) DO NOTHING;"
-                   "DROP TRIGGER IF EXISTS %s_count_ins ON %s;"
-                   "CREATE TRIGGER %s_count_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS nt"
-                   " FOR EACH STATEMENT EXECUTE FUNCTION search_count_ins();"
-                   "DROP TRIGGER IF EXISTS %s_count_del ON %s;"
-                   "CREATE TRIGGER %s_count_del AFTER DELETE ON %s REFERENCING OLD TABLE AS ot"
-                   " FOR EACH STATEMENT EXECUTE FUNCTION search_count_del()",
-                   s, ts[i]->table, s, s, s, s, s, s, s, s, s, s, s, s);
+                   "INSERT INTO search_df (name, lexeme, n) SELECT '%s', l, COUNT(*) FROM %s,"
+                   " unnest(tsvector_to_array(tsv)) AS l GROUP BY l ON CONFLICT (name, lexeme) DO NOTHING;",
+                   s, ts[i]->table, s, s, s, s, s, s);
+        static const char *const ev[3][2] = {
+            {"ins", "INSERT ON %s REFERENCING NEW TABLE AS nt"},
+            {"upd", "UPDATE ON %s REFERENCING OLD TABLE AS ot NEW TABLE AS nt"},
+            {"del", "DELETE ON %s REFERENCING OLD TABLE AS ot"},
+        };
+        for (int k = 0; k < 3; k++) {
+            buf_printf(&q, "DROP TRIGGER IF EXISTS %s_stats_%s ON %s; CREATE TRIGGER %s_stats_%s AFTER ", s, ev[k][0],
+                       s, s, ev[k][0]);
+            buf_printf(&q, ev[k][1], s);
+            buf_puts(&q, " FOR EACH STATEMENT EXECUTE FUNCTION search_stats();");
+        }
         int rc = store_exec(db, q.s, e);
         buf_free(&q);
         if (rc) return -1;
@@ -220,8 +244,12 @@ int pgs_rebuild(store *db, err *e)
     if (own && store_begin(db, e)) return -1;
     const rs_table *ts[] = {&rs_patents, &rs_trademarks};
     for (int i = 0; i < 2; i++) {
+        /* TRUNCATE fires no row-set triggers: the statistics are reset here */
         buf q = BUF_INIT;
-        buf_printf(&q, "DELETE FROM %s", ts[i]->side);
+        buf_printf(&q,
+                   "TRUNCATE %s; DELETE FROM search_df WHERE name = '%s';"
+                   " UPDATE search_counts SET n = 0 WHERE name = '%s'",
+                   ts[i]->side, ts[i]->side, ts[i]->side);
         int rc = store_exec(db, q.s, e);
         buf_free(&q);
         if (rc || pgs_index_after(db, ts[i], 0, e)) {
@@ -261,27 +289,42 @@ static void rank_weights(const rs_table *t, char out[128], double *scale)
     snprintf(out, 128, "{1,%.9g,%.9g,%.9g}", t->weights[2] / m, t->weights[1] / m, t->weights[0] / m);
 }
 
-/* The IDF of every phrase of sq (n entries in idf).  nmatch: the number of
- * rows matching the whole query when known exactly (it is then the count
- * of a one-phrase query), else -1. */
-static int phrase_idfs(store *db, const rs_table *t, const srch_query *sq, int64_t nmatch, double *idf, err *e)
+/* The document counts the ranking needs: for each phrase of sq the
+ * number of indexed rows it matches (nhit), and the number of rows the
+ * whole query matches, exactly when it is at most RS_RANK_LIMIT, else any
+ * larger number (*nmatch; RS_RANK_LIMIT + 1 when only that is known).
+ * A one-token phrase (no prefix) is looked up in search_df; any other is
+ * counted, which reads every matching row. */
+static int doc_counts(store *db, const rs_table *t, const srch_query *sq, const char *tsq, int64_t *nhit,
+                      int64_t *nmatch, err *e)
 {
     buf q = BUF_INIT;
-    int64_t nrow = 0;
-    buf_printf(&q, "SELECT n FROM search_counts WHERE name = '%s'", t->side);
-    int rc = store_query_int(db, q.s, &nrow, e, 0);
-    buf_reset(&q);
+    int rc = 0;
+    int64_t least = -1; /* the smallest known phrase count: an upper bound of the matches */
+    for (int i = 0; !rc && i < sq->n; i++) {
+        const srch_phrase *ph = &sq->ph[i];
+        nhit[i] = -1;
+        if (ph->ntok != 1 || ph->prefix) continue;
+        rc = store_query_int(db, "SELECT COALESCE((SELECT n FROM search_df WHERE name = ? AND lexeme = ?), 0)",
+                             &nhit[i], e, 2, t->side, ph->tok[0]);
+        if (least < 0 || nhit[i] < least) least = nhit[i];
+    }
     buf_printf(&q, "SELECT COUNT(*) FROM %s WHERE tsv @@ ?::tsquery", t->side);
     for (int i = 0; !rc && i < sq->n; i++) {
-        int64_t nhit = 0;
-        if (sq->n == 1 && nmatch >= 0)
-            nhit = nmatch;
-        else {
-            char *x = srch_query_tsquery(sq, i);
-            rc = store_query_int(db, q.s, &nhit, e, 1, x);
-            free(x);
-        }
-        idf[i] = srch_idf(nrow, nhit);
+        if (nhit[i] >= 0) continue;
+        char *x = srch_query_tsquery(sq, i);
+        rc = store_query_int(db, q.s, &nhit[i], e, 1, x);
+        free(x);
+    }
+    if (!rc && sq->n == 1)
+        *nmatch = nhit[0];
+    else if (!rc && least >= 0 && least <= RS_RANK_LIMIT)
+        *nmatch = least; /* at most that many: ranked, and the candidates are counted as they are read */
+    else if (!rc) {
+        buf_reset(&q);
+        buf_printf(&q, "SELECT COUNT(*) FROM (SELECT 1 FROM %s WHERE tsv @@ ?::tsquery LIMIT %d) x", t->side,
+                   RS_RANK_LIMIT + 1);
+        rc = store_query_int(db, q.s, nmatch, e, 1, tsq);
     }
     buf_free(&q);
     return rc;
@@ -400,18 +443,19 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
     json_t *out = json_array();
 
     /* Ranking scores every matching document; beyond RS_RANK_LIMIT the
-     * answer is newest first (regsearch.h).  Counting stops there. */
-    int64_t nlim = 0;
-    buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM %s WHERE tsv @@ ?::tsquery LIMIT %d) x", t->side,
-               RS_RANK_LIMIT + 1);
-    if (store_query_int(db, sql.s, &nlim, e, 1, tsq)) goto out;
-    *ranked = nlim <= RS_RANK_LIMIT;
-    if (phrase_idfs(db, t, sq, *ranked ? nlim : -1, idf, e)) goto out;
+     * answer is newest first (regsearch.h).  Scores need the IDFs either
+     * way: the row count and each phrase's document count. */
+    int64_t nrow = 0, nmatch = 0, *nhit = xcalloc((size_t)n, sizeof *nhit);
+    buf_printf(&sql, "SELECT n FROM search_counts WHERE name = '%s'", t->side);
+    int crc = store_query_int(db, sql.s, &nrow, e, 0) || doc_counts(db, t, sq, tsq, nhit, &nmatch, e);
+    for (int i = 0; i < n; i++) idf[i] = srch_idf(nrow, nhit[i]);
+    free(nhit);
+    if (crc) goto out;
+    *ranked = nmatch <= RS_RANK_LIMIT;
 
     /* Weighted match counts per phrase: ts_rank_cd's (see pgsearch.c's
-     * head), or, when a phrase may overlap itself (phrase_overlaps: rare,
-     * e.g. 哈哈哈 or 芯,芯片; srch_phrase_overlaps), counted in C from the
-     * rows' text. */
+     * head), or, when a phrase may overlap itself (rare, e.g. 哈哈哈 or
+     * 芯,芯片: srch_phrase_overlaps), counted in C from the rows' text. */
     int textual = 0;
     for (int i = 0; i < n; i++) textual |= srch_phrase_overlaps(&sq->ph[i]);
     /* The index holds live rows only (pgs_write removes deleted ones), so
@@ -472,7 +516,9 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
         npage = ncs < q->limit ? ncs : q->limit;
         *more = ncs > q->limit;
         page = cs;
-        if (q->count) {
+        if (q->count && !*where && n == 1)
+            *total = nmatch; /* exact for one phrase; the index holds live rows only */
+        else if (q->count) {
             buf_reset(&sql);
             buf_printf(&sql, "SELECT COUNT(*)%s", from.s);
             st = store_prepare(db, sql.s, e);
