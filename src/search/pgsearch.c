@@ -316,8 +316,7 @@ static int doc_counts(store *db, const rs_table *t, const srch_query *sq, const 
         rc = store_query_int(db, q.s, &nhit[i], e, 1, x);
         free(x);
     }
-    if (!rc && sq->n == 1)
-        *nmatch = nhit[0];
+    if (!rc && sq->n == 1) *nmatch = nhit[0];
     else if (!rc && least >= 0 && least <= RS_RANK_LIMIT)
         *nmatch = least; /* at most that many: ranked, and the candidates are counted as they are read */
     else if (!rc) {
@@ -468,8 +467,7 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
         buf_printf(&from, " FROM %s s WHERE s.tsv @@ ?::tsquery", t->side);
     buf_reset(&sql);
     buf_puts(&sql, "SELECT s.id");
-    if (textual)
-        buf_printf(&sql, ", p.%s, p.%s, p.%s", t->cols[0], t->cols[1], t->cols[2]);
+    if (textual) buf_printf(&sql, ", p.%s, p.%s, p.%s", t->cols[0], t->cols[1], t->cols[2]);
     else
         freq_cols(&sql, n);
     buf_puts(&sql, from.s);
@@ -516,8 +514,7 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
         npage = ncs < q->limit ? ncs : q->limit;
         *more = ncs > q->limit;
         page = cs;
-        if (q->count && !*where && n == 1)
-            *total = nmatch; /* exact for one phrase; the index holds live rows only */
+        if (q->count && !*where && n == 1) *total = nmatch; /* exact for one phrase; the index holds live rows only */
         else if (q->count) {
             buf_reset(&sql);
             buf_printf(&sql, "SELECT COUNT(*)%s", from.s);

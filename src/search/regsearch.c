@@ -427,9 +427,8 @@ int rs_search(store *db, const rs_query *q, json_t **out, err *e)
     filters(db, q, t->patents, &w, vals);
     int ranked = 1, more = 0;
     int64_t total = -1;
-    int rc = kind == STORE_PG
-                 ? pgs_search(db, t, q, sq, buf_cstr(&w), vals, &items, &ranked, &more, &total, e)
-                 : sqlite_search(db, t, q, match, buf_cstr(&w), vals, &items, &ranked, &more, &total, e);
+    int rc = kind == STORE_PG ? pgs_search(db, t, q, sq, buf_cstr(&w), vals, &items, &ranked, &more, &total, e)
+                              : sqlite_search(db, t, q, match, buf_cstr(&w), vals, &items, &ranked, &more, &total, e);
     if (!rc) {
         *out = json_pack("{s:s,s:s,s:s,s:o}", "q", q->q, "match", match, "order", ranked ? "relevance" : "newest",
                          "items", items);

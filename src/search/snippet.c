@@ -145,8 +145,7 @@ int srch_col_match(srch_col *c, const srch_query *q, double weight, double *w)
 
 /* Appends text[from..to) of positions w0..w1 with marks around runs of
  * matched positions. */
-static void col_write(buf *b, const srch_col *m, int w0, int w1, int from, int to, const char *open,
-                      const char *close)
+static void col_write(buf *b, const srch_col *m, int w0, int w1, int from, int to, const char *open, const char *close)
 {
     int cur = from;
     const srch_pos *v = m->v;

@@ -24,6 +24,7 @@
 #include "../../src/domain/registry.h"
 #include "../../src/import/importer.h"
 #include "../../src/search/regsearch.h"
+#include "../../src/search/search.h"
 
 #define REAL "../shared/data/real/"
 
@@ -273,6 +274,8 @@ static json_t *item_of(const json_t *res, const char *appno)
 
 /* Text in the three indexed columns, for the LIKE oracle. */
 #define TEXT_LIKE "(p.title LIKE ?1 OR p.abstract LIKE ?1 OR p.holders LIKE ?1)"
+
+static void expect_search_counts(store *db);
 
 /* ---- 5. search -------------------------------------------------------------- */
 
@@ -845,6 +848,7 @@ static void test_update_and_delete(void **state)
     r = search(t->db, "q", "线缆", NULL);
     EXPECT_SET(appnos_of(r), appnos_list(S4, NULL));
     json_decref(r);
+    expect_search_counts(t->db);
 }
 
 /* Trademarks are searched with scope=trademarks. */
@@ -874,6 +878,207 @@ static void test_trademark_scope(void **state)
     json_decref(r);
 }
 
+/* ---- ranking: every result and score against an oracle worked out in C ---- */
+
+/* The searchable columns and ranking weights of a scope (regsearch.c). */
+typedef struct scope_def {
+    const char *scope, *table, *cols[3];
+    double weights[3];
+} scope_def;
+
+static const scope_def PATENTS = {"patents", "patents", {"title", "abstract", "holders"}, {10, 1, 5}};
+static const scope_def TRADEMARKS = {"trademarks", "trademarks", {"mark_text", "applicant", "goods"}, {10, 5, 1}};
+
+typedef struct hit {
+    int64_t id;
+    double score;
+} hit;
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const hit *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The expected answer to text on scope sd: every live row in which each
+ * phrase of the query matches (found by srch_col_match, which
+ * test_search.c checks against FTS5), scored by srch_bm25 with the IDFs
+ * over all live rows, best first, equal scores by id.  *n gets the count. */
+static hit *oracle(store *db, const scope_def *sd, const char *text, int *n)
+{
+    srch_query *q = srch_query_parse(text);
+    assert_non_null(q);
+    err e = ERR_INIT;
+    buf sql = BUF_INIT;
+    buf_printf(&sql, "SELECT id, %s, %s, %s FROM %s WHERE deleted_at IS NULL ORDER BY id", sd->cols[0], sd->cols[1],
+               sd->cols[2], sd->table);
+    store_stmt *st = store_prepare(db, sql.s, &e);
+    buf_free(&sql);
+    assert_non_null(st);
+    int cap = 64, nrow = 0;
+    int64_t *ids = malloc((size_t)cap * sizeof *ids);
+    double *fs = malloc((size_t)cap * SRCH_MAX_TERMS * sizeof *fs);
+    int64_t nhit[SRCH_MAX_TERMS] = {0};
+    while (store_step(st, &e) == 1) {
+        if (nrow == cap) {
+            cap *= 2;
+            ids = realloc(ids, (size_t)cap * sizeof *ids);
+            fs = realloc(fs, (size_t)cap * SRCH_MAX_TERMS * sizeof *fs);
+        }
+        double *f = fs + (size_t)nrow * SRCH_MAX_TERMS;
+        memset(f, 0, SRCH_MAX_TERMS * sizeof *f);
+        for (int c = 0; c < 3; c++) {
+            const char *v = store_col_text(st, 1 + c);
+            srch_col col;
+            srch_col_init(&col, v, v ? (int)strlen(v) : 0);
+            srch_col_match(&col, q, sd->weights[c], f);
+            srch_col_free(&col);
+        }
+        for (int p = 0; p < q->n; p++) nhit[p] += f[p] > 0;
+        ids[nrow++] = store_col_int(st, 0);
+    }
+    store_done(st);
+    assert_false(err_isset(&e));
+    double idf[SRCH_MAX_TERMS];
+    for (int p = 0; p < q->n; p++) idf[p] = srch_idf(nrow, nhit[p]);
+    hit *hits = calloc((size_t)nrow + 1, sizeof *hits);
+    *n = 0;
+    for (int r = 0; r < nrow; r++) {
+        const double *f = fs + (size_t)r * SRCH_MAX_TERMS;
+        int all = 1;
+        for (int p = 0; p < q->n; p++) all &= f[p] > 0;
+        if (all) hits[(*n)++] = (hit){ids[r], srch_bm25(idf, f, q->n)};
+    }
+    qsort(hits, (size_t)*n, sizeof *hits, hit_cmp);
+    free(ids);
+    free(fs);
+    srch_query_free(q);
+    return hits;
+}
+
+/* rs_search's answer to text on scope sd (all pages of 7, then one page
+ * of 200) equals the oracle: the same rows in the same order with the
+ * same scores (bit for bit), the same total.  Returns the number of hits. */
+static int expect_ranking(store *db, const scope_def *sd, const char *text)
+{
+    int n;
+    hit *want = oracle(db, sd, text, &n);
+    json_t *r = search(db, "q", text, "scope", sd->scope, "count", "1", NULL);
+    assert_string_equal(str_of(r, "order"), "relevance");
+    assert_int_equal(json_integer_value(json_object_get(r, "total")), n);
+    json_t *items = json_object_get(r, "items");
+    assert_int_equal(json_array_size(items), n < 200 ? n : 200);
+    for (int i = 0; i < n && i < 200; i++) {
+        json_t *it = json_array_get(items, (size_t)i);
+        int64_t id = json_integer_value(json_object_get(it, "id"));
+        double score = json_real_value(json_object_get(it, "score"));
+        if (id != want[i].id || score != want[i].score)
+            fail_msg("[%s] item %d: id %lld score %.17g, expected id %lld score %.17g", text, i, (long long)id, score,
+                     (long long)want[i].id, want[i].score);
+    }
+    json_decref(r);
+    for (int off = 0; off < n && off < 30; off += 7) {
+        char offs[16];
+        snprintf(offs, sizeof offs, "%d", off);
+        r = search(db, "q", text, "scope", sd->scope, "limit", "7", "offset", offs, NULL);
+        items = json_object_get(r, "items");
+        for (size_t i = 0; i < json_array_size(items); i++)
+            assert_int_equal(json_integer_value(json_object_get(json_array_get(items, i), "id")),
+                             want[off + (int)i].id);
+        assert_int_equal(json_array_size(items), n - off < 7 ? n - off : 7);
+        json_decref(r);
+    }
+    free(want);
+    return n;
+}
+
+static void add_mark(store *db, const char *reg_no, const char *mark, const char *goods)
+{
+    err e = ERR_INIT;
+    json_t *out = NULL;
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "reg_no", reg_no, "mark_text", mark, "applicant",
+                           "上海某科技有限公司（合成）", "goods", goods, "status", "registered", "reg_date",
+                           "2020-01-01", "expiry_date", "2029-12-31", "region_code", "310104");
+    T_OK(rec_create(db, &type_trademark, &actor, in, &out, &e), &e);
+    json_decref(in);
+    json_decref(out);
+}
+
+/* On PostgreSQL the statistics the IDFs use, kept by triggers, agree with
+ * the index tables: search_counts (rows) and search_df (rows per
+ * lexeme; lexemes no row holds any more may stay with 0). */
+static void expect_search_counts(store *db)
+{
+    if (store_kind_of(db) != STORE_PG) return;
+    static const char *const sides[] = {"patents_search", "trademarks_search"};
+    for (int i = 0; i < 2; i++) {
+        char sql[640];
+        snprintf(sql, sizeof sql, "SELECT n FROM search_counts WHERE name = '%s'", sides[i]);
+        int64_t n = tdb_int(db, sql);
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", sides[i]);
+        assert_int_equal(n, tdb_int(db, sql));
+        snprintf(
+            sql, sizeof sql,
+            "SELECT COUNT(*) FROM (SELECT l, COUNT(*) AS c FROM %s, unnest(tsvector_to_array(tsv)) AS l GROUP BY l) x"
+            " FULL JOIN (SELECT lexeme, n FROM search_df WHERE name = '%s' AND n <> 0) d ON d.lexeme = x.l"
+            " WHERE x.c IS DISTINCT FROM d.n",
+            sides[i], sides[i]);
+        assert_int_equal(tdb_int(db, sql), 0);
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM search_df WHERE name = '%s'", sides[i]);
+        if (n) assert_true(tdb_int(db, sql) > 0);
+    }
+}
+
+static void test_ranking(void **state)
+{
+    tdb *t = *state;
+    /* patents: one to four characters, words, several terms, a prefix */
+    static const char *pq[] = {
+        "芯片",     "芯",           "甘草 香料",          "一种",     "装置 方法", "合成",
+        "专利信息", "集成电路测试", "autonomous vehicle", "wireless", "autonom*",  "synthetic 芯片",
+        "Vehicle"};
+    int total = 0;
+    for (size_t i = 0; i < sizeof pq / sizeof pq[0]; i++) total += expect_ranking(t->db, &PATENTS, pq[i]);
+    assert_true(total > 500);
+    /* trademarks, with phrases whose matches overlap (counted from the text
+     * on PostgreSQL) and repeated terms: weights 10 / 5 / 1 */
+    add_mark(t->db, "30000101", "哈哈哈哈", "芯片；哈哈");
+    add_mark(t->db, "30000102", "哈哈哈", "哈哈哈哈哈；芯芯片");
+    add_mark(t->db, "30000103", "芯芯片芯片", "芯片芯片芯片");
+    add_mark(t->db, "30000104", "芯片", "集成电路芯片；芯，芯片");
+    add_mark(t->db, "30000105", "哈", "服装");
+    static const char *tq[] = {"哈哈哈", "哈哈", "哈",      "芯片芯片",  "芯,芯片",
+                               "芯芯片", "芯片", "芯 哈哈", "上海某科技"};
+    for (size_t i = 0; i < sizeof tq / sizeof tq[0]; i++) assert_true(expect_ranking(t->db, &TRADEMARKS, tq[i]) > 0);
+    expect_search_counts(t->db);
+}
+
+/* rs_rebuild gives back the same index (and on PostgreSQL the same row
+ * counts), in the caller's transaction or its own. */
+static void test_rebuild(void **state)
+{
+    tdb *t = *state;
+    err e = ERR_INIT;
+    json_t *before = search(t->db, "q", "芯", "count", "1", NULL);
+    T_OK(rs_rebuild(t->db, &e), &e);
+    tdb_search_index_check(t->db, "patents");
+    tdb_search_index_check(t->db, "trademarks");
+    expect_search_counts(t->db);
+    json_t *after = search(t->db, "q", "芯", "count", "1", NULL);
+    char *a = json_dumps(before, JSON_SORT_KEYS), *b = json_dumps(after, JSON_SORT_KEYS);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(before);
+    json_decref(after);
+    T_OK(store_begin(t->db, &e), &e);
+    T_OK(rs_rebuild(t->db, &e), &e);
+    T_OK(store_commit(t->db, &e), &e);
+    expect_search_counts(t->db);
+    expect_ranking(t->db, &PATENTS, "芯片");
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -884,7 +1089,8 @@ int main(void)
         T(test_chinese_terms),     T(test_gancao),          T(test_english),
         T(test_filters),           T(test_in_force_filter), T(test_count_and_paging),
         T(test_punctuation_only),  T(test_hostile_input),   T(test_invalid_utf8_query),
-        T(test_update_and_delete), T(test_trademark_scope),
+        T(test_update_and_delete), T(test_trademark_scope), T(test_ranking),
+        T(test_rebuild),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,6 +1,12 @@
 /* test_search.c - full-text search (src/search): the tokenizer's exact
- * output, the user-query translation, and the FTS5 tokenizer "cjk" with
- * its highlight/snippet functions on a real SQLite database file.
+ * output, the user-query translation (FTS5 MATCH and PostgreSQL tsquery),
+ * documents as tsvector literals, and the FTS5 tokenizer "cjk" with its
+ * highlight/snippet/rank functions on a real SQLite database file.  The
+ * backend-neutral matcher and scorer (srch_col_match, srch_bm25) are
+ * checked against FTS5 on random documents and queries, and, when
+ * IPCITY_TEST_PG is set (support_db.h), PostgreSQL's tsvector matching and
+ * ts_rank_cd counts against the same (what the PostgreSQL search relies
+ * on).
  *
  * IPCITY_SEARCH_BENCH=N additionally indexes N synthetic Chinese titles and
  * prints indexing and query timings (not run by default). */
@@ -653,6 +659,301 @@ static void test_random_input(void **state)
     assert_true(queries > 200);
 }
 
+/* ---- parsed queries, tsquery and tsvector literals ------------------------ */
+
+static void test_query_parse(void **state)
+{
+    (void)state;
+    assert_null(srch_query_parse(NULL));
+    assert_null(srch_query_parse(""));
+    assert_null(srch_query_parse(" ，。* "));
+    srch_query *q = srch_query_parse("芯片组 Vehicle 芯 autonom* a* 芯片*");
+    assert_non_null(q);
+    assert_int_equal(q->n, 6);
+    assert_int_equal(q->ph[0].ntok, 2);
+    assert_string_equal(q->ph[0].tok[0], "芯片");
+    assert_string_equal(q->ph[0].tok[1], "片组");
+    assert_int_equal(q->ph[0].len[1], 6);
+    assert_true(q->ph[0].big && !q->ph[0].prefix);
+    assert_string_equal(q->ph[1].tok[0], "vehicle");
+    assert_true(!q->ph[1].big && !q->ph[1].prefix);
+    assert_string_equal(q->ph[2].tok[0], "芯");
+    assert_false(q->ph[2].big);
+    assert_true(q->ph[3].prefix);  /* autonom* */
+    assert_false(q->ph[4].prefix); /* a one-byte prefix is not one */
+    assert_false(q->ph[5].prefix); /* nor a CJK one */
+    char *m = srch_query_match(q);
+    assert_string_equal(m, "\"芯片 片组\" AND \"vehicle\" AND \"芯\" AND \"autonom\" * AND \"a\" AND \"芯片\"");
+    free(m);
+    char *t = srch_query_tsquery(q, -1);
+    assert_string_equal(t, "('芯片' <-> '片组') & ('vehicle') & ('芯') & ('autonom':*) & ('a') & ('芯片')");
+    free(t);
+    t = srch_query_tsquery(q, 0);
+    assert_string_equal(t, "'芯片' <-> '片组'");
+    free(t);
+    t = srch_query_tsquery(q, 3);
+    assert_string_equal(t, "'autonom':*");
+    free(t);
+    srch_query_free(q);
+    q = srch_query_parse("x-ray");
+    t = srch_query_tsquery(q, -1);
+    assert_string_equal(t, "'x' <-> 'ray'"); /* one phrase: no parentheses */
+    free(t);
+    srch_query_free(q);
+    /* the parsed query gives exactly srch_match_expr()'s expression */
+    for (int i = 0; i < 2000; i++) {
+        buf u = BUF_INIT;
+        fz_text(&u, (int)(fz() % 40));
+        char *x = srch_match_expr(u.s ? u.s : "");
+        q = srch_query_parse(u.s ? u.s : "");
+        if (!x) assert_null(q);
+        else {
+            assert_non_null(q);
+            char *y = srch_query_match(q);
+            assert_string_equal(x, y);
+            free(y);
+            assert_true(q->n >= 1 && q->n <= SRCH_MAX_TERMS);
+        }
+        srch_query_free(q);
+        free(x);
+        buf_free(&u);
+    }
+}
+
+static void test_tsvector(void **state)
+{
+    (void)state;
+    const char *cols[3] = {"芯片组", NULL, "Ab"};
+    const int order[3] = {0, 2, 1};
+    char *v = srch_tsvector(cols, order, 3);
+    /* column 0 at 1..3, an unused position 4, column 2 (weight C) at 5 */
+    assert_string_equal(v, "'芯':1A '芯片':1A '片':2A '片组':2A '组':3A 'ab':5C");
+    free(v);
+    const char *one[2] = {"a b", "c"};
+    v = srch_tsvector(one, NULL, 2);
+    assert_string_equal(v, "'a':1A 'b':2A 'c':4B");
+    free(v);
+    const char *none[2] = {"", "，。"};
+    v = srch_tsvector(none, NULL, 2);
+    assert_string_equal(v, "");
+    free(v);
+    /* positions stop at the largest PostgreSQL stores */
+    buf big = BUF_INIT;
+    for (int i = 0; i < SRCH_TSV_MAXPOS + 10; i++) buf_puts(&big, "x ");
+    const char *bc[1] = {big.s};
+    v = srch_tsvector(bc, NULL, 1);
+    assert_non_null(strstr(v, ":16383A"));
+    assert_null(strstr(v, ":16384A"));
+    free(v);
+    buf_free(&big);
+}
+
+/* ---- the neutral matcher and scorer against FTS5 (and PostgreSQL) ------- */
+
+/* Random text with few distinct tokens, so that queries match often. */
+static void dense_text(buf *b, int len)
+{
+    static const char *const parts[] = {"芯", "片", "组",  "芯片", "哈", "哈哈", " ", "a",    "ab",  "abc",
+                                        "Ab", "，", "x-y", "\"",   "'",  "\\",   "é", "ａｂ", "片芯"};
+    for (int i = 0; i < len; i++) buf_puts(b, parts[fz() % (sizeof parts / sizeof parts[0])]);
+}
+
+/* One random document of the comparison corpus. */
+typedef struct rdoc {
+    char *col[2];
+} rdoc;
+
+#define RDOCS 250
+#define RQUERIES 400
+
+/* What srch_col_* find in doc d for q: whether every phrase matches, the
+ * weighted counts per phrase (weights 2 and 1) into f, and the highlight
+ * of column c with [ ] into hl[c]. */
+static int neutral_match(const rdoc *d, const srch_query *q, double *f, char *hl[2])
+{
+    memset(f, 0, (size_t)q->n * sizeof *f);
+    int *hit = calloc((size_t)q->n, sizeof *hit);
+    for (int c = 0; c < 2; c++) {
+        srch_col col;
+        srch_col_init(&col, d->col[c], (int)strlen(d->col[c]));
+        double w[SRCH_MAX_TERMS] = {0};
+        srch_col_match(&col, q, c == 0 ? 2.0 : 1.0, w);
+        for (int i = 0; i < q->n; i++) {
+            f[i] += w[i];
+            hit[i] |= w[i] > 0;
+        }
+        buf b = BUF_INIT;
+        srch_col_highlight(&col, &b, "[", "]");
+        hl[c] = b.s ? buf_detach(&b) : strdup("");
+        srch_col_free(&col);
+    }
+    int all = 1;
+    for (int i = 0; i < q->n; i++) all &= hit[i];
+    free(hit);
+    return all;
+}
+
+static void test_neutral_vs_fts5(void **state)
+{
+    fdb *f = *state;
+    exec_ok(f->db, "CREATE VIRTUAL TABLE r USING fts5(title, body, tokenize='cjk')");
+    rdoc *docs = calloc(RDOCS, sizeof *docs);
+    sqlite3_stmt *ins, *q;
+    assert_int_equal(
+        sqlite3_prepare_v2(f->db, "INSERT INTO r (rowid, title, body) VALUES (?1, ?2, ?3)", -1, &ins, NULL), SQLITE_OK);
+    for (int i = 0; i < RDOCS; i++) {
+        for (int c = 0; c < 2; c++) {
+            buf b = BUF_INIT;
+            dense_text(&b, (int)(fz() % (c ? 40 : 10)));
+            docs[i].col[c] = b.s ? buf_detach(&b) : strdup("");
+        }
+        sqlite3_bind_int(ins, 1, i + 1);
+        sqlite3_bind_text(ins, 2, docs[i].col[0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, docs[i].col[1], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    assert_int_equal(sqlite3_prepare_v2(f->db,
+                                        "SELECT rowid, cjk_rank(r, 2.0, 1.0), cjk_highlight(r, 0, '[', ']', ?1),"
+                                        " cjk_highlight(r, 1, '[', ']', ?1) FROM r WHERE r MATCH ?1 ORDER BY rowid",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+
+    /* PostgreSQL: the same documents as tsvectors (weights A, B) */
+    tdb pg;
+    memset(&pg, 0, sizeof pg);
+    store_stmt *pst = NULL;
+    err e = ERR_INIT;
+    if (tdb_is_pg()) {
+        tdb_fresh(&pg);
+        T_OK(store_open(pg.path, &pg.db, &e), &e);
+        T_OK(store_exec(pg.db, "CREATE TABLE r (id BIGINT PRIMARY KEY, tsv TSVECTOR NOT NULL)", &e), &e);
+        for (int i = 0; i < RDOCS; i++) {
+            const char *cols[2] = {docs[i].col[0], docs[i].col[1]};
+            char *v = srch_tsvector(cols, NULL, 2);
+            store_stmt *st = store_prepare(pg.db, "INSERT INTO r (id, tsv) VALUES (?, ?::tsvector)", &e);
+            assert_non_null(st);
+            store_bind_int(st, 1, i + 1);
+            store_bind_text(st, 2, v);
+            if (store_step(st, &e) < 0) fail_msg("tsvector [%s]: %s", v, err_msg(&e, LANG_EN));
+            store_done(st);
+            free(v);
+        }
+    }
+
+    int nonempty = 0, exact = 0, overlapping = 0;
+    for (int k = 0; k < RQUERIES; k++) {
+        buf u = BUF_INIT;
+        dense_text(&u, 1 + (int)(fz() % 4));
+        if (fz() % 5 == 0) buf_puts(&u, fz() % 2 ? "*" : " 芯");
+        srch_query *sq = srch_query_parse(u.s);
+        if (!sq) {
+            buf_free(&u);
+            continue;
+        }
+        char *x = srch_query_match(sq);
+        /* the neutral side: matches, counts, IDFs, scores, marks */
+        int *want = calloc(RDOCS, sizeof *want);
+        double *fs = calloc((size_t)RDOCS * (size_t)sq->n, sizeof *fs);
+        char *(*hl)[2] = calloc(RDOCS, sizeof *hl);
+        int64_t nhit[SRCH_MAX_TERMS] = {0};
+        for (int i = 0; i < RDOCS; i++) {
+            want[i] = neutral_match(&docs[i], sq, fs + (size_t)i * (size_t)sq->n, hl[i]);
+            for (int p = 0; p < sq->n; p++) nhit[p] += fs[(size_t)i * (size_t)sq->n + (size_t)p] > 0;
+        }
+        double idf[SRCH_MAX_TERMS];
+        for (int p = 0; p < sq->n; p++) idf[p] = srch_idf(RDOCS, nhit[p]);
+        /* FTS5 agrees on the rows, the scores (bit for bit) and the marks */
+        sqlite3_bind_text(q, 1, x, -1, SQLITE_TRANSIENT);
+        int got = 0, rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            int id = sqlite3_column_int(q, 0);
+            if (!want[id - 1]) fail_msg("query [%s]: FTS5 matches row %d, srch_col_match does not", x, id);
+            want[id - 1] = 2;
+            double score = srch_bm25(idf, fs + (size_t)(id - 1) * (size_t)sq->n, sq->n);
+            if (-sqlite3_column_double(q, 1) != score)
+                fail_msg("query [%s] row %d: cjk_rank %.17g, srch_bm25 %.17g", x, id, -sqlite3_column_double(q, 1),
+                         score);
+            for (int c = 0; c < 2; c++)
+                if (strcmp((const char *)sqlite3_column_text(q, 2 + c), hl[id - 1][c]))
+                    fail_msg("query [%s] row %d col %d: cjk_highlight [%s], srch_col [%s]", x, id, c,
+                             (const char *)sqlite3_column_text(q, 2 + c), hl[id - 1][c]);
+            got++;
+        }
+        if (rc != SQLITE_DONE) fail_msg("query [%s]: %s", x, sqlite3_errmsg(f->db));
+        sqlite3_reset(q);
+        for (int i = 0; i < RDOCS; i++)
+            if (want[i] == 1) fail_msg("query [%s]: srch_col_match matches row %d, FTS5 does not", x, i + 1);
+        nonempty += got > 0;
+        /* PostgreSQL agrees on the rows and on the weighted counts */
+        if (pg.db) {
+            char *tq = srch_query_tsquery(sq, -1);
+            buf sql = BUF_INIT;
+            buf_puts(&sql, "SELECT id");
+            for (int p = 0; p < sq->n; p++)
+                buf_puts(&sql, ", round(ts_rank_cd('{1,1,0.5,1}'::real[], tsv, ?::tsquery, 0) * 2)");
+            buf_puts(&sql, " FROM r WHERE tsv @@ ?::tsquery ORDER BY id");
+            pst = store_prepare(pg.db, sql.s, &e);
+            buf_free(&sql);
+            assert_non_null(pst);
+            char *ph[SRCH_MAX_TERMS];
+            for (int p = 0; p < sq->n; p++) {
+                ph[p] = srch_query_tsquery(sq, p);
+                store_bind_text(pst, p + 1, ph[p]);
+            }
+            store_bind_text(pst, sq->n + 1, tq);
+            int pgot = 0;
+            while ((rc = store_step(pst, &e)) == 1) {
+                int id = (int)store_col_int(pst, 0);
+                if (want[id - 1] != 2)
+                    fail_msg("query [%s] = [%s]: PostgreSQL matches row %d, FTS5 does not", x, tq, id);
+                for (int p = 0; p < sq->n; p++) {
+                    double fw = fs[(size_t)(id - 1) * (size_t)sq->n + (size_t)p];
+                    if (srch_phrase_overlaps(&sq->ph[p])) {
+                        overlapping++; /* pgsearch.c counts these in C; ts_rank_cd may count less */
+                        assert_true(store_col_double(pst, 1 + p) <= fw);
+                        continue;
+                    }
+                    exact++;
+                    if (store_col_double(pst, 1 + p) != fw)
+                        fail_msg("query [%s] row %d phrase %d [%s]: ts_rank_cd count %g, FTS5 %g", x, id, p, ph[p],
+                                 store_col_double(pst, 1 + p), fw);
+                }
+                pgot++;
+            }
+            store_done(pst);
+            if (rc < 0) fail_msg("query [%s]: %s", tq, err_msg(&e, LANG_EN));
+            if (pgot != got) fail_msg("query [%s] = [%s]: PostgreSQL %d rows, FTS5 %d", x, tq, pgot, got);
+            for (int p = 0; p < sq->n; p++) free(ph[p]);
+            free(tq);
+        }
+        for (int i = 0; i < RDOCS; i++) {
+            free(hl[i][0]);
+            free(hl[i][1]);
+        }
+        free(hl);
+        free(fs);
+        free(want);
+        free(x);
+        srch_query_free(sq);
+        buf_free(&u);
+    }
+    sqlite3_finalize(q);
+    assert_true(nonempty > RQUERIES / 4);
+    if (pg.db) assert_true(exact > 1000 && overlapping > 50);
+    for (int i = 0; i < RDOCS; i++) {
+        free(docs[i].col[0]);
+        free(docs[i].col[1]);
+    }
+    free(docs);
+    if (pg.db) {
+        store_close(pg.db);
+        pg.db = NULL;
+        tdb_drop(&pg);
+    }
+}
+
 /* ---- optional benchmark --------------------------------------------------- */
 
 /* 120 frequent characters of Chinese patent titles; words are drawn from
@@ -876,6 +1177,8 @@ int main(void)
         cmocka_unit_test(test_tokenize_long_word),
         cmocka_unit_test(test_tokenize_stop),
         cmocka_unit_test(test_match_expr),
+        cmocka_unit_test(test_query_parse),
+        cmocka_unit_test(test_tsvector),
         cmocka_unit_test_setup_teardown(test_fts_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fts_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fts_bm25_weights, setup, teardown),
@@ -883,6 +1186,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fts_cjk_highlight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fts_register, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_neutral_vs_fts5, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bench, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
