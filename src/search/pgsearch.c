@@ -289,36 +289,53 @@ static void rank_weights(const rs_table *t, char out[128], double *scale)
     snprintf(out, 128, "{1,%.9g,%.9g,%.9g}", t->weights[2] / m, t->weights[1] / m, t->weights[0] / m);
 }
 
-/* The document counts the ranking needs: for each phrase of sq the
- * number of indexed rows it matches (nhit), and the number of rows the
- * whole query matches, exactly when it is at most RS_RANK_LIMIT, else any
- * larger number (*nmatch; RS_RANK_LIMIT + 1 when only that is known).
- * A one-token phrase (no prefix) is looked up in search_df; any other is
- * counted, which reads every matching row. */
-static int doc_counts(store *db, const rs_table *t, const srch_query *sq, const char *tsq, int64_t *nhit,
+/* The number of indexed rows of t whose tsvector holds the lexeme tok
+ * (search_df; 0 when none). */
+static int lexeme_df(store *db, const rs_table *t, const char *tok, int64_t *n, err *e)
+{
+    return store_query_int(db, "SELECT COALESCE((SELECT n FROM search_df WHERE name = ? AND lexeme = ?), 0)", n, e, 2,
+                           t->side, tok);
+}
+
+/* The document counts the ranking needs: for each phrase of sq the number
+ * of indexed rows it matches (nhit[i]), and the number of rows the whole
+ * query matches, exactly when it is at most RS_RANK_LIMIT, else any larger
+ * number (*nmatch).  A one-token phrase (no prefix) is looked up in
+ * search_df; the other phrases are counted, which reads every matching
+ * row, except that with defer set (one phrase, no filters) a phrase whose
+ * rarest token is in at most RS_RANK_LIMIT rows is left at nhit[0] = -1
+ * for the caller to count while it reads the candidates (*nmatch is then
+ * that bound).  The rarest token also bounds a phrase's matches, which can
+ * settle "ranked" without counting the query. */
+static int doc_counts(store *db, const rs_table *t, const srch_query *sq, const char *tsq, int defer, int64_t *nhit,
                       int64_t *nmatch, err *e)
 {
     buf q = BUF_INIT;
     int rc = 0;
-    int64_t least = -1; /* the smallest known phrase count: an upper bound of the matches */
+    int64_t least = -1; /* the smallest upper bound of a phrase's matches: one of the whole query's */
     for (int i = 0; !rc && i < sq->n; i++) {
         const srch_phrase *ph = &sq->ph[i];
         nhit[i] = -1;
-        if (ph->ntok != 1 || ph->prefix) continue;
-        rc = store_query_int(db, "SELECT COALESCE((SELECT n FROM search_df WHERE name = ? AND lexeme = ?), 0)",
-                             &nhit[i], e, 2, t->side, ph->tok[0]);
-        if (least < 0 || nhit[i] < least) least = nhit[i];
+        int64_t ub = -1;
+        for (int k = 0; !rc && !ph->prefix && k < ph->ntok; k++) {
+            int64_t df = 0;
+            rc = lexeme_df(db, t, ph->tok[k], &df, e);
+            if (ub < 0 || df < ub) ub = df;
+        }
+        if (ub >= 0 && ph->ntok == 1) nhit[i] = ub; /* exact */
+        if (ub >= 0 && (least < 0 || ub < least)) least = ub;
     }
     buf_printf(&q, "SELECT COUNT(*) FROM %s WHERE tsv @@ ?::tsquery", t->side);
-    for (int i = 0; !rc && i < sq->n; i++) {
+    int later = defer && sq->n == 1 && nhit[0] < 0 && least >= 0 && least <= RS_RANK_LIMIT;
+    for (int i = 0; !rc && !later && i < sq->n; i++) {
         if (nhit[i] >= 0) continue;
         char *x = srch_query_tsquery(sq, i);
         rc = store_query_int(db, q.s, &nhit[i], e, 1, x);
         free(x);
     }
-    if (!rc && sq->n == 1) *nmatch = nhit[0];
+    if (!rc && sq->n == 1 && !later) *nmatch = nhit[0];
     else if (!rc && least >= 0 && least <= RS_RANK_LIMIT)
-        *nmatch = least; /* at most that many: ranked, and the candidates are counted as they are read */
+        *nmatch = least; /* at most that many: ranked */
     else if (!rc) {
         buf_reset(&q);
         buf_printf(&q, "SELECT COUNT(*) FROM (SELECT 1 FROM %s WHERE tsv @@ ?::tsquery LIMIT %d) x", t->side,
@@ -432,7 +449,8 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
     char *tsq = srch_query_tsquery(sq, -1);
     char **phq = xcalloc((size_t)n, sizeof *phq);
     for (int i = 0; i < n; i++) phq[i] = srch_query_tsquery(sq, i);
-    double *idf = xcalloc((size_t)n, sizeof *idf), *f = xcalloc((size_t)n, sizeof *f);
+    double *idf = xcalloc((size_t)n, sizeof *idf), *fs = NULL; /* fs: n match counts per candidate */
+    int64_t *nhit = NULL;
     char weights[128];
     double scale;
     rank_weights(t, weights, &scale);
@@ -444,12 +462,10 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
     /* Ranking scores every matching document; beyond RS_RANK_LIMIT the
      * answer is newest first (regsearch.h).  Scores need the IDFs either
      * way: the row count and each phrase's document count. */
-    int64_t nrow = 0, nmatch = 0, *nhit = xcalloc((size_t)n, sizeof *nhit);
+    int64_t nrow = 0, nmatch = 0;
+    nhit = xcalloc((size_t)n, sizeof *nhit);
     buf_printf(&sql, "SELECT n FROM search_counts WHERE name = '%s'", t->side);
-    int crc = store_query_int(db, sql.s, &nrow, e, 0) || doc_counts(db, t, sq, tsq, nhit, &nmatch, e);
-    for (int i = 0; i < n; i++) idf[i] = srch_idf(nrow, nhit[i]);
-    free(nhit);
-    if (crc) goto out;
+    if (store_query_int(db, sql.s, &nrow, e, 0) || doc_counts(db, t, sq, tsq, !*where, nhit, &nmatch, e)) goto out;
     *ranked = nmatch <= RS_RANK_LIMIT;
 
     /* Weighted match counts per phrase: ts_rank_cd's (see pgsearch.c's
@@ -487,19 +503,22 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
         if (ncs == cap) {
             cap = cap ? cap * 2 : 256;
             cs = xrealloc(cs, (size_t)cap * sizeof *cs);
+            fs = xrealloc(fs, (size_t)cap * (size_t)n * sizeof *fs);
         }
+        double *f = fs + (size_t)ncs * (size_t)n;
         if (textual) {
             const char *text[3] = {store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3)};
             memset(f, 0, (size_t)n * sizeof *f);
             text_freqs(t, sq, text, f);
         } else
             for (int i = 0; i < n; i++) f[i] = store_col_double(st, 1 + i);
-        cs[ncs].id = store_col_int(st, 0);
-        cs[ncs].score = srch_bm25(idf, f, n);
-        ncs++;
+        cs[ncs++].id = store_col_int(st, 0);
     }
     store_done(st);
     if (r < 0) goto out;
+    if (nhit[0] < 0) nhit[0] = ncs; /* left by doc_counts: one phrase, no filters, every match read */
+    for (int i = 0; i < n; i++) idf[i] = srch_idf(nrow, nhit[i]);
+    for (int c = 0; c < ncs; c++) cs[c].score = srch_bm25(idf, fs + (size_t)c * (size_t)n, n);
 
     const cand *page;
     int npage;
@@ -537,8 +556,9 @@ out:
     buf_free(&sql);
     buf_free(&from);
     free(cs);
+    free(fs);
+    free(nhit);
     free(idf);
-    free(f);
     for (int i = 0; i < n; i++) free(phq[i]);
     free(phq);
     free(tsq);
