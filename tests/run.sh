@@ -26,11 +26,12 @@ cd "$(dirname "$0")/.."
 pg_given=${IPCITY_TEST_PG:-}
 unset IPCITY_TEST_PG
 # Unit tests that include support_db.h but test SQLite itself, so they run
-# on SQLite only: test_search (the FTS5 tokenizer on raw sqlite3
-# connections), test_backup (the SQLite online backup API and file
+# on SQLite only: test_backup (the SQLite online backup API and file
 # replacement; PostgreSQL's pg_dump backups are covered by pg-api's
-# backup.test.mjs).
-PG_UNIT_SQLITE_ONLY="test_search test_backup"
+# backup.test.mjs and backup_formats.test.mjs).  (test_search does run in
+# pg-unit: its FTS5 checks use their own SQLite file, and with
+# IPCITY_TEST_PG it also checks PostgreSQL's tsvector matching.)
+PG_UNIT_SQLITE_ONLY="test_backup"
 passed=0
 failed=0
 failures=()
