@@ -529,11 +529,11 @@ int pgs_search(store *db, const rs_table *t, const rs_query *q, const srch_query
     const cand *page;
     int npage;
     if (*ranked) {
-        qsort(cs, (size_t)ncs, sizeof *cs, cand_cmp);
+        if (ncs > 1) qsort(cs, (size_t)ncs, sizeof *cs, cand_cmp);
         int first = q->offset < ncs ? q->offset : ncs;
         npage = ncs - first < q->limit ? ncs - first : q->limit;
         *more = ncs - first > q->limit;
-        page = cs + first;
+        page = npage > 0 ? cs + first : cs;
         if (q->count) *total = ncs;
     } else {
         npage = ncs < q->limit ? ncs : q->limit;
