@@ -295,12 +295,30 @@ static void rank_weights(const rs_table *t, char out[128], double *scale)
     snprintf(out, 128, "{1,%.9g,%.9g,%.9g}", t->weights[2] / m, t->weights[1] / m, t->weights[0] / m);
 }
 
-/* The number of indexed rows of t whose tsvector holds the lexeme tok
- * (search_df; 0 when none). */
-static int lexeme_df(store *db, const rs_table *t, const char *tok, int64_t *n, err *e)
+/* The smallest number of indexed rows of t holding one of the tokens of
+ * phrase ph (search_df; 0 when one is in no row), in one query: an upper
+ * bound of the rows the phrase matches, exact for a one-token phrase. */
+static int phrase_df(store *db, const rs_table *t, const srch_phrase *ph, int64_t *n, err *e)
 {
-    return store_query_int(db, "SELECT COALESCE((SELECT n FROM search_df WHERE name = ? AND lexeme = ?), 0)", n, e, 2,
-                           t->side, tok);
+    buf arr = BUF_INIT;
+    int distinct = 0;
+    buf_putc(&arr, '{');
+    for (int k = 0; k < ph->ntok; k++) {
+        int seen = 0;
+        for (int j = 0; j < k && !seen; j++) seen = !strcmp(ph->tok[j], ph->tok[k]);
+        if (seen) continue;
+        array_elem(&arr, ph->tok[k]);
+        distinct++;
+    }
+    buf_putc(&arr, '}');
+    char cnt[16];
+    snprintf(cnt, sizeof cnt, "%d", distinct);
+    int rc = store_query_int(db,
+                             "SELECT CASE WHEN COUNT(*) < CAST(? AS INTEGER) THEN 0 ELSE MIN(n) END FROM search_df"
+                             " WHERE name = ? AND lexeme = ANY(?::text[])",
+                             n, e, 3, cnt, t->side, arr.s);
+    buf_free(&arr);
+    return rc;
 }
 
 /* The document counts the ranking needs: for each phrase of sq the number
@@ -323,11 +341,7 @@ static int doc_counts(store *db, const rs_table *t, const srch_query *sq, const 
         const srch_phrase *ph = &sq->ph[i];
         nhit[i] = -1;
         int64_t ub = -1;
-        for (int k = 0; !rc && !ph->prefix && k < ph->ntok; k++) {
-            int64_t df = 0;
-            rc = lexeme_df(db, t, ph->tok[k], &df, e);
-            if (ub < 0 || df < ub) ub = df;
-        }
+        if (!ph->prefix) rc = phrase_df(db, t, ph, &ub, e);
         if (ub >= 0 && ph->ntok == 1) nhit[i] = ub; /* exact */
         if (ub >= 0 && (least < 0 || ub < least)) least = ub;
     }
