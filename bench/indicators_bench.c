@@ -1,6 +1,7 @@
 /*
  * indicators_bench.c - speed of the indicator engine over a loaded
  * registry.  Usage: indicators_bench DB [DATE] [ROUNDS] [--no-build]
+ * DB is a SQLite file or a postgresql:// URL.
  *
  *   1. the index step (ind_index_build), unless --no-build;
  *   2. every indicator of one district on one day (ind_values, default
@@ -60,7 +61,7 @@ static void on_point(void *ctx, const char *region, long day, const double *v, c
 int main(int argc, char **argv)
 {
     if (argc < 2 || sodium_init() < 0) {
-        fprintf(stderr, "usage: indicators_bench DB [DATE] [ROUNDS] [--no-build]\n");
+        fprintf(stderr, "usage: indicators_bench DB|postgresql://... [DATE] [ROUNDS] [--no-build]\n");
         return 2;
     }
     log_set_level(LOG_WARN);
@@ -83,7 +84,8 @@ int main(int argc, char **argv)
     if (store_query_int(db, "SELECT COUNT(*) FROM patents", &npat, &e, 0) ||
         store_query_int(db, "SELECT COUNT(*) FROM patent_events", &nev, &e, 0))
         die("count", &e);
-    printf("\n## Indicators over %lld patents and %lld legal events (SQLite, %s)\n\n", (long long)npat, (long long)nev, date);
+    printf("\n## Indicators over %lld patents and %lld legal events (%s, %s)\n\n", (long long)npat, (long long)nev,
+           store_kind_of(db) == STORE_PG ? "PostgreSQL" : "SQLite", date);
 
     /* 1. the index step */
     if (build) {

@@ -119,6 +119,112 @@ read -r IDX_S IDX_KB < "$B/ind-index.time"
   build/bench/indicators_bench "$DB3" 2024-12-31 "${BENCH_ROUNDS:-20}" --no-build
 } | tee -a "$B/results.md"
 
-# 5. load: wrk (-t2 -c64, BENCH_LOAD_SECONDS = 30 s each) against the main read endpoints and PATCH
+# 5. PostgreSQL: the patents and events generated for section 2 imported with `ipcity import` into a
+#    fresh PostgreSQL database (new rows go in with COPY), against a plain psql \copy of patents.csv into
+#    one table of text columns as the baseline; the search benchmark over that database; then the
+#    indicator data of section 4 (BENCH_PG_INDICATOR_PATENTS, default the same count) imported, indexed
+#    and benchmarked on PostgreSQL.  The server: BENCH_PG_URL (a URL whose role may create databases,
+#    e.g. postgresql://ipcity@127.0.0.1:5432/postgres), else the private test cluster of scripts/pg.sh
+#    (started and stopped again here when it was not running and PostgreSQL is installed).  Without a
+#    server, or with BENCH_PG=0, the section is skipped with a note.  Its databases (ipcity_bench,
+#    ipcity_bench_ind) are dropped at the end unless BENCH_PG_KEEP=1.
+PG_BASE="" PG_STARTED=0 PG_SKIP=""
+if [ "${BENCH_PG:-1}" = 0 ]; then
+  PG_SKIP="BENCH_PG=0"
+elif [ -n "${BENCH_PG_URL:-}" ]; then
+  PG_BASE=$BENCH_PG_URL
+elif scripts/pg.sh status >/dev/null 2>&1; then
+  PG_BASE=$(scripts/pg.sh url)
+elif ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v psql >/dev/null; then
+  if scripts/pg.sh start >"$B/pg-start.log" 2>&1; then
+    PG_BASE=$(scripts/pg.sh url) PG_STARTED=1
+  else
+    PG_SKIP="the test cluster did not start (build/bench/pg-start.log)"
+  fi
+else
+  PG_SKIP="no server: set BENCH_PG_URL, or install postgresql for scripts/pg.sh"
+fi
+if [ -n "$PG_BASE" ] && ! psql -X -q -At -d "$PG_BASE" -c 'SELECT 1' >/dev/null 2>"$B/pg-connect.log"; then
+  PG_SKIP="cannot connect to $PG_BASE (build/bench/pg-connect.log)" PG_BASE=""
+fi
+if [ -z "$PG_BASE" ]; then
+  { echo; echo "## PostgreSQL: skipped ($PG_SKIP)"; } | tee -a "$B/results.md"
+else
+  # pg_db NAME: the URL of database NAME on the same server (PG_BASE with its path replaced)
+  pg_db() { printf '%s' "$PG_BASE" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$1#"; }
+  pg_drop() { psql -X -q -d "$PG_BASE" -c "DROP DATABASE IF EXISTS $1" >/dev/null 2>&1 || true; }
+  pg_cleanup() {
+    if [ "${BENCH_PG_KEEP:-0}" != 1 ]; then pg_drop ipcity_bench; pg_drop ipcity_bench_ind; fi
+    if [ "$PG_STARTED" = 1 ]; then scripts/pg.sh stop >/dev/null 2>&1 || true; fi
+  }
+  trap pg_cleanup EXIT
+  export PGCLIENTENCODING=UTF8
+  PGV=$(psql -X -At -d "$PG_BASE" -c 'SHOW server_version' | cut -d' ' -f1)
+  PDB=$(pg_db ipcity_bench)
+  pg_drop ipcity_bench
+  $BIN --db "$PDB" init >/dev/null 2>"$B/pg-init.log"
+  /usr/bin/time -f "%e %M" -o "$B/pg-import.time" $BIN --db "$PDB" import "$G/patents.csv" > "$B/pg-import.log" 2>&1
+  read -r PIMP_S PIMP_KB < "$B/pg-import.time"
+  /usr/bin/time -f "%e %M" -o "$B/pg-events.time" $BIN --db "$PDB" import "$G/events.csv" > "$B/pg-events.log" 2>&1
+  read -r PEV_S PEV_KB < "$B/pg-events.time"
+  $BIN --db "$PDB" import "$G/patents.csv" > "$B/pg-reimport.log" 2>&1
+  PREIMP=$(grep -o '[0-9.]* s,' "$B/pg-reimport.log" | head -1)
+  # the baseline: one table with a text column per CSV column, no keys, no indexes
+  NCOL=$(head -1 "$G/patents.csv" | awk -F, '{print NF}')
+  COLS=$(seq 1 "$NCOL" | sed 's/^/c/; s/$/ text/' | paste -sd, -)
+  psql -X -q -d "$PDB" -c "DROP TABLE IF EXISTS raw" -c "CREATE TABLE raw ($COLS)" >/dev/null
+  /usr/bin/time -f "%e %M" -o "$B/pg-raw.time" psql -X -q -v ON_ERROR_STOP=1 -d "$PDB" \
+    -c "\\copy raw FROM '$G/patents.csv' CSV HEADER" > "$B/pg-raw.log" 2>&1
+  read -r PRAW_S PRAW_KB < "$B/pg-raw.time"
+  PRAW_N=$(psql -X -At -d "$PDB" -c "SELECT count(*) FROM raw")
+  psql -X -q -d "$PDB" -c "DROP TABLE raw" >/dev/null
+  {
+    echo
+    echo "## Import of $ROWS generated patents ($SIZE_MB MB CSV) into PostgreSQL $PGV"
+    echo
+    echo "The same files as the SQLite import above; one client connection; new rows go in with COPY. Peak RSS is"
+    echo "the client's (ipcity or psql), the server's memory is not counted."
+    echo
+    echo "| what | seconds | rows/s | peak RSS |"
+    echo "|---|---|---|---|"
+    awk -v r="$ROWS" -v s="$PIMP_S" -v m="$PIMP_KB" 'BEGIN {printf "| ipcity import patents.csv (validation, parties, IPC index, regions, full-text index, one transaction) | %.1f | %.0f | %.0f MB |\n", s, r / s, m / 1024}'
+    awk -v r="$NEV" -v s="$PEV_S" -v m="$PEV_KB" 'BEGIN {printf "| ipcity import events.csv (%d legal events) | %.1f | %.0f | %.0f MB |\n", r, s, r / s, m / 1024}'
+    awk -v r="$PRAW_N" -v s="$PRAW_S" -v m="$PRAW_KB" 'BEGIN {printf "| baseline: psql \\copy of the same CSV into one plain table of text columns (%d rows) | %.1f | %.0f | %.0f MB |\n", r, s, r / s, m / 1024}'
+    echo "| re-import of the same file (all rows unchanged) | ${PREIMP%,} | | |"
+    echo
+    awk -v r="$ROWS" -v p="$PIMP_S" -v s="$IMP_S" -v c="$PRAW_S" 'BEGIN {printf "PostgreSQL imports at %.0f%% of the SQLite rate above (%.0f vs %.0f patents/s) and at %.1f%% of its own \\copy baseline.\n", 100 * s / p, r / p, r / s, 100 * c / p}'
+    echo
+    echo "## Search over $ROWS patents on PostgreSQL (first 20 results, ranked, with snippets)"
+    echo
+    build/bench/search_bench "$PDB" "${BENCH_ROUNDS:-5}"
+  } | tee -a "$B/results.md"
+  pg_drop ipcity_bench
+  # the indicator data of section 4 (the same files when the count is the same)
+  NPI=${BENCH_PG_INDICATOR_PATENTS:-$NI}
+  GPI=$GI
+  if [ "$NPI" != "$NI" ]; then
+    GPI=$B/gen-ind-pg
+    rm -rf "$GPI"
+    $BIN gen --patents "$NPI" --seed 7 --out "$GPI" --fee-events >/dev/null
+  fi
+  PDB3=$(pg_db ipcity_bench_ind)
+  pg_drop ipcity_bench_ind
+  $BIN --db "$PDB3" init >/dev/null 2>>"$B/pg-init.log"
+  /usr/bin/time -f "%e" -o "$B/pg-ind-import.time" $BIN --db "$PDB3" import --no-index "$GPI/patents.csv" "$GPI/events.csv" "$GPI/trademarks.csv" > "$B/pg-ind-import.log" 2>&1
+  /usr/bin/time -f "%e %M" -o "$B/pg-ind-index.time" $BIN --db "$PDB3" index > "$B/pg-ind-index.log" 2>&1
+  read -r PIDX_S PIDX_KB < "$B/pg-ind-index.time"
+  {
+    echo
+    echo "## Indicator engine on PostgreSQL $PGV ($NPI generated patents with annual-fee events; import $(cat "$B/pg-ind-import.time") s)"
+    echo
+    echo "\`ipcity index\`: ${PIDX_S} s, peak RSS $((PIDX_KB / 1024)) MB. $(grep -o 'indicator index rebuilt:.*' "$B/pg-ind-index.log")"
+    build/bench/indicators_bench "$PDB3" 2024-12-31 "${BENCH_ROUNDS:-20}" --no-build
+  } | tee -a "$B/results.md"
+  if [ "$GPI" != "$GI" ]; then rm -rf "$GPI"; fi
+  trap - EXIT
+  pg_cleanup
+fi
+
+# 6. load: wrk (-t2 -c64, BENCH_LOAD_SECONDS = 30 s each) against the main read endpoints and PATCH
 #    with If-Match on the `make run` demo dataset; errors must be zero.  See bench/load.sh.
 bench/load.sh

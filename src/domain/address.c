@@ -26,6 +26,7 @@
 #include "codes.h"
 #include "domain.h"
 
+#include "../base/strmap.h"
 #include "../base/util.h"
 #include "../import/csv.h"
 
@@ -1327,6 +1328,77 @@ static json_t *candidates_json(const addr_result *r)
     return a;
 }
 
+/* In bulk mode (a large import, see rec_bulk_begin) the review queue is
+ * read into memory once per session when it holds at most this many live
+ * reviews, instead of one look-up per address; larger queues are looked up
+ * one by one. */
+#define REVIEW_CACHE_MAX 200000
+#define REVIEW_CACHE_KEY "addr_review_cache"
+
+/* The queue as of the session: address -> "" for a pending review or the
+ * settled region code (6 digits).  Reviews queued by addr_resolve_db()
+ * during the session are added; the import changes the queue no other way
+ * meanwhile. */
+typedef struct review_cache {
+    unsigned long session; /* rec_bulk_session() it belongs to */
+    strmap *m;             /* NULL: too many reviews, look them up one by one */
+} review_cache;
+
+static void review_cache_free(void *p)
+{
+    review_cache *rc = p;
+    if (!rc) return;
+    strmap_free(rc->m);
+    free(rc);
+}
+
+/* The cache of db's bulk session, loaded when needed; NULL outside bulk
+ * mode or when the queue is too large.  -1 on a storage error. */
+static int review_cache_of(store *db, review_cache **out, err *e)
+{
+    *out = NULL;
+    unsigned long session = rec_bulk_session(db);
+    if (!session) return 0;
+    review_cache *rc = store_cache_get(db, REVIEW_CACHE_KEY);
+    if (rc && rc->session == session) {
+        *out = rc->m ? rc : NULL;
+        return 0;
+    }
+    int64_t n;
+    if (rec_bulk_flush(db, e) ||
+        store_query_int(db, "SELECT COUNT(*) FROM address_reviews WHERE deleted_at IS NULL", &n, e, 0))
+        return -1;
+    rc = xcalloc(1, sizeof *rc);
+    rc->session = session;
+    if (n <= REVIEW_CACHE_MAX) {
+        store_stmt *st = store_prepare(db,
+                                       "SELECT address, status, region_code FROM address_reviews"
+                                       " WHERE deleted_at IS NULL",
+                                       e);
+        if (!st) {
+            free(rc);
+            return -1;
+        }
+        store_stream(st);
+        rc->m = strmap_new(free);
+        int r;
+        while ((r = store_step(st, e)) == 1) {
+            const char *addr = store_col_text(st, 0), *status = store_col_text(st, 1), *c = store_col_text(st, 2);
+            if (!addr) continue;
+            int settled = status && !strcmp(status, "settled") && c && strlen(c) == 6;
+            strmap_put(rc->m, addr, xstrdup(settled ? c : ""));
+        }
+        store_done(st);
+        if (r < 0) {
+            review_cache_free(rc);
+            return -1;
+        }
+    }
+    store_cache_set(db, REVIEW_CACHE_KEY, rc, review_cache_free);
+    *out = rc->m ? rc : NULL;
+    return 0;
+}
+
 int addr_resolve_db(store *db, const char *address, const rec_actor *a, char code[7], int *queued, err *e)
 {
     code[0] = '\0';
@@ -1341,21 +1413,35 @@ int addr_resolve_db(store *db, const char *address, const rec_actor *a, char cod
         return err_set(e, 422, "address.empty", "地址为空", "The address is empty");
     }
     int rc = -1, pending = 0;
-    store_stmt *st = store_prepare(db,
-                                   "SELECT status, region_code FROM address_reviews"
-                                   " WHERE address = ? AND deleted_at IS NULL",
-                                   e);
-    if (!st) goto out;
-    store_bind_text(st, 1, norm.s);
-    int r = store_step(st, e);
-    if (r == 1) {
-        const char *s = store_col_text(st, 0), *c = store_col_text(st, 1);
-        if (str_eq(s, "settled") && code6(c) >= 0) memcpy(code, c, 7);
-        else
+    review_cache *cache;
+    if (review_cache_of(db, &cache, e)) goto out;
+    if (cache) {
+        int found;
+        const char *c = strmap_get(cache->m, norm.s, &found);
+        if (found && c && code6(c) >= 0) memcpy(code, c, 7);
+        else if (found)
             pending = 1;
+    } else {
+        json_t *key = json_pack("{s:s}", "address", norm.s);
+        int sr = rec_bulk_sync_key(db, &type_address_review, key, e);
+        json_decref(key);
+        if (sr) goto out;
+        store_stmt *st = store_prepare(db,
+                                       "SELECT status, region_code FROM address_reviews"
+                                       " WHERE address = ? AND deleted_at IS NULL",
+                                       e);
+        if (!st) goto out;
+        store_bind_text(st, 1, norm.s);
+        int r = store_step(st, e);
+        if (r == 1) {
+            const char *s = store_col_text(st, 0), *c = store_col_text(st, 1);
+            if (str_eq(s, "settled") && code6(c) >= 0) memcpy(code, c, 7);
+            else
+                pending = 1;
+        }
+        store_done(st);
+        if (r < 0) goto out;
     }
-    store_done(st);
-    if (r < 0) goto out;
     if (code[0]) {
         rc = 0;
         goto out;
@@ -1381,6 +1467,10 @@ int addr_resolve_db(store *db, const char *address, const rec_actor *a, char cod
     }
     int cr = rec_create_tx(db, &type_address_review, a, in, &row, e);
     json_decref(in);
+    if (cr == 0 && cache) {
+        const char *stored = json_string_value(json_object_get(row, "address"));
+        strmap_put(cache->m, stored ? stored : norm.s, xstrdup(""));
+    }
     json_decref(row);
     if (cr == 0 && own && store_commit(db, e)) cr = -1;
     if (cr) {

@@ -5,6 +5,7 @@
 
 #include "registry.h"
 
+#include "../base/strmap.h"
 #include "../base/util.h"
 
 #include <ctype.h>
@@ -24,7 +25,25 @@ void ingest_init(ingest_ctx *c, store *db, const rec_actor *a, const char *fname
     c->fname = fname;
 }
 
-void ingest_free(ingest_ctx *c) { err_clear(&c->problems); }
+void ingest_free(ingest_ctx *c)
+{
+    err_clear(&c->problems);
+    strmap_free(c->pf_known);
+    strmap_free(c->pf_asked);
+    c->pf_known = c->pf_asked = NULL;
+}
+
+/* The answer an ingest_batch looked up ahead for appno: 1 with *val (NULL
+ * when no live patent has it), or 0 when it was not looked up or (consume)
+ * a patent row used the answer already. */
+static int prefetched(ingest_ctx *c, const char *appno, int consume, const char **val)
+{
+    *val = NULL;
+    if (!c->pf_asked || !strmap_get(c->pf_asked, appno, NULL)) return 0;
+    *val = strmap_get(c->pf_known, appno, NULL);
+    if (consume) strmap_put(c->pf_asked, appno, NULL);
+    return 1;
+}
 
 /* Records one problem of row `row` (column col, field) in both languages. */
 static int column_of(const struct tpl_map *m, const char *field);
@@ -129,24 +148,48 @@ int ingest_patent(ingest_ctx *c, json_t *doc, long row, err *e)
     const char *appno = json_string_value(json_object_get(doc, "appno"));
     const char *mine = doc_date(json_string_value(json_object_get(doc, "pub_date")),
                                 json_string_value(json_object_get(doc, "grant_date")));
+    if (appno && !mine && c->pf_asked) { /* this row may create the patent: the look-ahead is stale now */
+        buf norm = BUF_INIT;
+        err ce = ERR_INIT;
+        const char *known;
+        if (!rec_field_find(&type_patent, "appno")->check(appno, &norm, &ce))
+            prefetched(c, norm.len ? norm.s : appno, 1, &known);
+        err_clear(&ce);
+        buf_free(&norm);
+    }
     if (appno && mine) {
         buf norm = BUF_INIT;
         err ce = ERR_INIT;
         const rec_field *f = rec_field_find(&type_patent, "appno");
         if (!f->check(appno, &norm, &ce)) {
-            store_stmt *st = store_prepare(c->db, "SELECT pub_date, grant_date, id FROM patents WHERE appno = ? AND deleted_at IS NULL", e);
-            if (!st) {
-                buf_free(&norm);
-                return -1;
+            const char *key_appno = norm.len ? norm.s : appno, *known;
+            int r, older = 0, absent;
+            if (prefetched(c, key_appno, 1, &known)) { /* "" = stored without dates */
+                r = known ? 1 : 0;
+                absent = !known;
+                older = known && *known && strcmp(mine, known) < 0;
+            } else {
+                json_t *key = json_pack("{s:s}", "appno", key_appno);
+                int sr = rec_bulk_sync_key(c->db, &type_patent, key, e);
+                json_decref(key);
+                store_stmt *st = sr ? NULL
+                                    : store_prepare(c->db,
+                                                    "SELECT pub_date, grant_date, id FROM patents WHERE appno = ? AND"
+                                                    " deleted_at IS NULL",
+                                                    e);
+                if (!st) {
+                    buf_free(&norm);
+                    return -1;
+                }
+                store_bind_text(st, 1, key_appno);
+                r = store_step(st, e);
+                absent = r == 0;
+                if (r == 1) {
+                    const char *theirs = doc_date(store_col_text(st, 0), store_col_text(st, 1));
+                    older = theirs && strcmp(mine, theirs) < 0;
+                }
+                store_done(st);
             }
-            store_bind_text(st, 1, norm.len ? norm.s : appno);
-            int r = store_step(st, e);
-            int older = 0, absent = r == 0;
-            if (r == 1) {
-                const char *theirs = doc_date(store_col_text(st, 0), store_col_text(st, 1));
-                older = theirs && strcmp(mine, theirs) < 0;
-            }
-            store_done(st);
             buf_free(&norm);
             if (r < 0) return -1;
             if (older) {
@@ -185,9 +228,19 @@ int ingest_event(ingest_ctx *c, json_t *ev, long row, err *e)
         buf_free(&norm);
         return 1;
     }
-    int64_t pid;
-    int rc = store_query_int(c->db, "SELECT id FROM patents WHERE appno = ? AND deleted_at IS NULL", &pid, e, 1,
-                             norm.len ? norm.s : appno);
+    int64_t pid = 0;
+    const char *known;
+    int rc = 0;
+    if (prefetched(c, norm.len ? norm.s : appno, 0, &known)) {
+        if (known) pid = strtoll(known, NULL, 10);
+    } else {
+        json_t *key = json_pack("{s:s}", "appno", norm.len ? norm.s : appno);
+        rc = rec_bulk_sync_key(c->db, &type_patent, key, e);
+        json_decref(key);
+        if (!rc)
+            rc = store_query_int(c->db, "SELECT id FROM patents WHERE appno = ? AND deleted_at IS NULL", &pid, e, 1,
+                                 norm.len ? norm.s : appno);
+    }
     if (rc) {
         buf_free(&norm);
         return -1;
@@ -571,6 +624,132 @@ json_t *tpl_row(ingest_ctx *c, tpl_map *m, char **cells, size_t n, long row)
         return NULL;
     }
     return doc;
+}
+
+/* ---- template rows in batches ---- */
+
+struct ingest_batch {
+    ingest_ctx *c;
+    tpl_map *m;
+    int appno_col; /* 0-based column of the application number, -1 none */
+    int n;
+    char **cells[INGEST_BATCH];
+    size_t ncells[INGEST_BATCH];
+    long rows[INGEST_BATCH];
+    char *sql; /* the look-up of INGEST_BATCH numbers at once */
+};
+
+ingest_batch *ingest_batch_new(ingest_ctx *c, tpl_map *m)
+{
+    ingest_batch *b = xcalloc(1, sizeof *b);
+    b->c = c;
+    b->m = m;
+    b->appno_col = column_of(m, "appno") - 1;
+    buf q = BUF_INIT;
+    buf_puts(&q, m->kind == TPL_PATENTS ? "SELECT appno, pub_date, grant_date FROM patents"
+                                        : "SELECT appno, id FROM patents");
+    buf_puts(&q, " WHERE deleted_at IS NULL AND appno IN (");
+    for (int i = 0; i < INGEST_BATCH; i++) buf_puts(&q, i ? ", ?" : "?");
+    buf_putc(&q, ')');
+    b->sql = buf_detach(&q);
+    return b;
+}
+
+static void drop_rows(ingest_batch *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        for (size_t k = 0; k < b->ncells[i]; k++) free(b->cells[i][k]);
+        free(b->cells[i]);
+    }
+    b->n = 0;
+}
+
+void ingest_batch_free(ingest_batch *b)
+{
+    if (!b) return;
+    drop_rows(b);
+    free(b->sql);
+    free(b);
+}
+
+/* Looks the application numbers of the kept rows up (into c->pf_*), as
+ * ingest_patent/ingest_event would one by one: the same normalisation, and
+ * pending bulk rows written first. */
+static int look_ahead(ingest_batch *b, err *e)
+{
+    ingest_ctx *c = b->c;
+    if (!c->pf_asked) {
+        c->pf_asked = strmap_new(NULL);
+        c->pf_known = strmap_new(free);
+    }
+    strmap_clear(c->pf_asked);
+    strmap_clear(c->pf_known);
+    c->pf_events = b->m->kind == TPL_EVENTS;
+    if (b->appno_col < 0) return 0;
+    const rec_field *f = rec_field_find(&type_patent, "appno");
+    char *nums[INGEST_BATCH];
+    int k = 0, rc = 0;
+    static char asked_mark;
+    for (int i = 0; i < b->n && !rc; i++) {
+        if ((size_t)b->appno_col >= b->ncells[i]) continue;
+        char *v = trimmed(b->cells[i][b->appno_col]);
+        buf norm = BUF_INIT;
+        err ce = ERR_INIT;
+        if (*v && !f->check(v, &norm, &ce) && !strmap_get(c->pf_asked, norm.len ? norm.s : v, NULL)) {
+            nums[k] = xstrdup(norm.len ? norm.s : v);
+            json_t *key = json_pack("{s:s}", "appno", nums[k]);
+            rc = rec_bulk_sync_key(c->db, &type_patent, key, e);
+            json_decref(key);
+            strmap_put(c->pf_asked, nums[k++], &asked_mark);
+        }
+        err_clear(&ce);
+        buf_free(&norm);
+        free(v);
+    }
+    store_stmt *st = rc || !k ? NULL : store_prepare(c->db, b->sql, e);
+    if (st) {
+        for (int i = 0; i < INGEST_BATCH; i++) store_bind_text(st, i + 1, i < k ? nums[i] : NULL);
+        int r;
+        while ((r = store_step(st, e)) == 1) {
+            const char *appno = store_col_text(st, 0);
+            if (!appno) continue;
+            const char *val =
+                c->pf_events ? store_col_text(st, 1) : doc_date(store_col_text(st, 1), store_col_text(st, 2));
+            strmap_put(c->pf_known, appno, xstrdup(val ? val : ""));
+        }
+        store_done(st);
+        if (r < 0) rc = -1;
+    } else if (k)
+        rc = -1;
+    for (int i = 0; i < k; i++) free(nums[i]);
+    if (rc) strmap_clear(c->pf_asked); /* nothing known */
+    return rc;
+}
+
+int ingest_batch_flush(ingest_batch *b, err *e)
+{
+    ingest_ctx *c = b->c;
+    int rc = b->n ? look_ahead(b, e) : 0;
+    for (int i = 0; i < b->n && !rc; i++) {
+        json_t *doc = tpl_row(c, b->m, b->cells[i], b->ncells[i], b->rows[i]);
+        if (!doc) continue;
+        int ir = b->m->kind == TPL_PATENTS ? ingest_patent(c, doc, b->rows[i], e) : ingest_event(c, doc, b->rows[i], e);
+        json_decref(doc);
+        if (ir < 0) rc = -1;
+    }
+    if (c->pf_asked) strmap_clear(c->pf_asked);
+    drop_rows(b);
+    return rc;
+}
+
+int ingest_batch_row(ingest_batch *b, char **cells, size_t n, long row, err *e)
+{
+    char **copy = xcalloc(n + 1, sizeof *copy);
+    for (size_t k = 0; k < n; k++) copy[k] = xstrdup(cells[k]);
+    b->cells[b->n] = copy;
+    b->ncells[b->n] = n;
+    b->rows[b->n++] = row;
+    return b->n == INGEST_BATCH ? ingest_batch_flush(b, e) : 0;
 }
 
 /* ---- writing templates ---- */

@@ -23,6 +23,13 @@ typedef struct ingest_ctx {
     int nerr;               /* problems found (all counted, 1000 kept) */
     err problems;           /* items: every problem with row/column/field */
     const struct tpl_map *map; /* when set, fields are located in its columns */
+    /* Application numbers looked up ahead by an ingest_batch (see below):
+     * pf_known maps those found to what ingest_patent/ingest_event need
+     * (the stored publication date, or the patent id); pf_asked holds every
+     * number asked, with a NULL value once a patent row used the answer
+     * (which the row itself may have changed). */
+    struct strmap *pf_known, *pf_asked;
+    int pf_events; /* the answers are patent ids (events template) */
 } ingest_ctx;
 
 void ingest_init(ingest_ctx *c, store *db, const rec_actor *a, const char *fname);
@@ -61,6 +68,22 @@ void tpl_map_free(tpl_map *m);
 /* Converts one data row to a document (patent or event); NULL when the row
  * had problems (recorded). */
 json_t *tpl_row(ingest_ctx *c, tpl_map *m, char **cells, size_t n, long row);
+/* Rows of a template file ingested in batches: the rows are kept (copied)
+ * until INGEST_BATCH of them are there, then their application numbers are
+ * looked up in one query, then each row is converted (tpl_row) and
+ * ingested (ingest_patent / ingest_event) in file order, exactly as one by
+ * one but without a look-up per row.  Owned by the caller, freed with
+ * ingest_batch_free(); c and m must outlive it. */
+#define INGEST_BATCH 256
+typedef struct ingest_batch ingest_batch;
+ingest_batch *ingest_batch_new(ingest_ctx *c, tpl_map *m);
+/* Adds data row `row` (its cells are copied); ingests the batch when full.
+ * Returns 0, or -1 on a database failure (e set). */
+int ingest_batch_row(ingest_batch *b, char **cells, size_t n, long row, err *e);
+/* Ingests the rows kept so far; 0 or -1 as above. */
+int ingest_batch_flush(ingest_batch *b, err *e);
+void ingest_batch_free(ingest_batch *b);
+
 /* Writes an empty template (header + an example row) as CSV or XLSX. */
 int tpl_write(tpl_kind k, const char *format, lang l, buf *out, err *e);
 /* The column headers of a template, NULL-terminated (for docs/tests). */

@@ -10,6 +10,7 @@
 #include "../base/util.h"
 #include "../search/regsearch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,34 +257,31 @@ int patent_before_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
     return 0;
 }
 
-static int insert_parties(rec_ctx *c, int64_t id, const char *role, json_t *arr, err *e)
+/* The derived rows are written with rec_bulk_insert(): at once, or with
+ * the patent's own row in bulk mode. */
+static int insert_parties(rec_ctx *c, const char *idtext, const char *role, json_t *arr, err *e)
 {
+    static const char *const cols[] = {"patent_id", "role",    "seq",         "name",
+                                       "address",   "country", "region_code", "park_code"};
     size_t i;
     json_t *p;
     json_array_foreach(arr, i, p)
     {
-        char code[7] = "", park[13] = "";
+        char code[7] = "", park[13] = "", seq[24];
         int have = party_region(c, p, code, e);
         if (have < 0) return -1;
         if (have && region_park_of(c->db, code, json_string_value(json_object_get(p, "address")), park, e) < 0)
             return -1;
-        store_stmt *st =
-            store_prepare(c->db,
-                          "INSERT INTO patent_parties (patent_id, role, seq, name, address, country, region_code,"
-                          " park_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          e);
-        if (!st) return -1;
-        store_bind_int(st, 1, id);
-        store_bind_text(st, 2, role);
-        store_bind_int(st, 3, (int64_t)i + 1);
-        store_bind_text(st, 4, json_string_value(json_object_get(p, "name")));
-        store_bind_text(st, 5, json_string_value(json_object_get(p, "address")));
-        store_bind_text(st, 6, json_string_value(json_object_get(p, "country")));
-        store_bind_text(st, 7, have ? code : NULL);
-        store_bind_text(st, 8, park[0] ? park : NULL);
-        int rc = store_step(st, e);
-        store_done(st);
-        if (rc < 0) return -1;
+        snprintf(seq, sizeof seq, "%zu", i + 1);
+        const char *vals[] = {idtext,
+                              role,
+                              seq,
+                              json_string_value(json_object_get(p, "name")),
+                              json_string_value(json_object_get(p, "address")),
+                              json_string_value(json_object_get(p, "country")),
+                              have ? code : NULL,
+                              park[0] ? park : NULL};
+        if (rec_bulk_insert(c->db, "patent_parties", cols, 8, vals, e)) return -1;
     }
     return 0;
 }
@@ -301,29 +299,28 @@ static int exec_id(store *db, const char *sql, int64_t id, err *e)
 int patent_after_write(rec_ctx *c, json_t *row, const json_t *old, err *e)
 {
     int64_t id = json_integer_value(json_object_get(row, "id"));
-    if (old) {
-        if (exec_id(c->db, "DELETE FROM patent_ipc WHERE patent_id = ?", id, e) ||
+    if (old) { /* side rows of an earlier change may still be pending (bulk mode) */
+        if (rec_bulk_flush(c->db, e) || exec_id(c->db, "DELETE FROM patent_ipc WHERE patent_id = ?", id, e) ||
             exec_id(c->db, "DELETE FROM patent_parties WHERE patent_id = ?", id, e))
             return -1;
     }
     if (c->op == REC_DELETE) return rs_index_patent(c->db, NULL, old, e);
     if (rs_index_patent(c->db, row, old, e)) return -1;
+    static const char *const ipc_cols[] = {"patent_id", "seq", "code"};
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)id);
     json_t *ipc = json_object_get(row, "ipc");
     size_t i;
     json_t *v;
     json_array_foreach(ipc, i, v)
     {
-        store_stmt *st = store_prepare(c->db, "INSERT INTO patent_ipc (patent_id, seq, code) VALUES (?, ?, ?)", e);
-        if (!st) return -1;
-        store_bind_int(st, 1, id);
-        store_bind_int(st, 2, (int64_t)i + 1);
-        store_bind_text(st, 3, json_string_value(v));
-        int rc = store_step(st, e);
-        store_done(st);
-        if (rc < 0) return -1;
+        char seq[24];
+        snprintf(seq, sizeof seq, "%zu", i + 1);
+        const char *vals[] = {idtext, seq, json_string_value(v)};
+        if (rec_bulk_insert(c->db, "patent_ipc", ipc_cols, 3, vals, e)) return -1;
     }
-    if (insert_parties(c, id, "applicant", json_object_get(row, "applicants"), e) ||
-        insert_parties(c, id, "patentee", json_object_get(row, "patentees"), e))
+    if (insert_parties(c, idtext, "applicant", json_object_get(row, "applicants"), e) ||
+        insert_parties(c, idtext, "patentee", json_object_get(row, "patentees"), e))
         return -1;
     return 0;
 }

@@ -111,6 +111,11 @@ static int event_template(const char *format, lang l, buf *out, err *e)
     return tpl_write(TPL_EVENTS, format, l, out, e);
 }
 
+/* Patents and trademarks are created in bulk only while the search index
+ * is deferred: otherwise their after-write hook indexes the new row at
+ * once, which needs the row in the database. */
+static int bulk_ok_indexed(store *db) { return rs_defer_active(db); }
+
 rec_type type_patent = {
     .name = "patent",
     .path = "patents",
@@ -123,6 +128,7 @@ rec_type type_patent = {
     .before_write = patent_before_write,
     .after_write = patent_after_write,
     .template_fn = patent_template,
+    .bulk_ok = bulk_ok_indexed,
 };
 
 const rec_opt event_kinds[] = {
@@ -213,6 +219,7 @@ rec_type type_trademark = {
     .write = {ALL, ALL, NONE, NONE, NONE, NONE},
     .title_field = "mark_text",
     .after_write = trademark_after_write,
+    .bulk_ok = bulk_ok_indexed,
 };
 
 static const rec_opt cr_kinds[] = {

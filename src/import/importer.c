@@ -70,9 +70,13 @@ static int open_table(const src *s, tab_format f, tab_reader **r, err *e)
     return s->path ? tab_open_file(s->path, f, r, e) : tab_open_mem(s->name, s->data, s->n, f, r, e);
 }
 
-static void tick(const imp_progress *p, long long rows, tab_reader *r, const src *s, int force)
+/* Reports progress every 5,000 rows (rows may advance by more than one:
+ * template rows are ingested in batches); *reported is the row count of
+ * the last report. */
+static void tick(const imp_progress *p, long long rows, long long *reported, tab_reader *r, const src *s, int force)
 {
-    if (!p || !p->fn || (!force && rows % 5000)) return;
+    if (!p || !p->fn || (!force && rows / 5000 == *reported / 5000)) return;
+    *reported = rows;
     p->fn(p->ctx, rows, r ? tab_bytes_read(r) : s->total, s->total);
 }
 
@@ -143,7 +147,21 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
             return err_at(e, name, 0, 0, NULL);
         }
         if (open_table(&s, TAB_AUTO, &r, e)) return -1;
-        int rc = rec_import(db, t, a, r, name, report, e);
+        /* in bulk mode, with the search index of new rows written at the end */
+        int rc = -1;
+        if (store_begin(db, e)) {
+            tab_close(r);
+            return -1;
+        }
+        if (!rec_bulk_begin(db, e) && !rs_defer_begin(db, e) && !rec_import_tx(db, t, a, r, name, report, e)) {
+            if (!rec_bulk_end(db, e) && !rs_defer_end(db, e) && !store_commit(db, e)) rc = 0;
+        }
+        if (rc) {
+            json_decref(*report);
+            *report = NULL;
+            rec_bulk_abort(db);
+            store_rollback(db);
+        }
         tab_close(r);
         if (!rc) {
             json_object_set_new(*report, "format", json_string("records"));
@@ -169,7 +187,9 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
     ingest_ctx c;
     ingest_init(&c, db, a, name);
     int rc = -1;
-    if (store_begin(db, e) || rs_defer_begin(db, e)) {
+    long long reported = 0; /* rows at the last progress report */
+    if (store_begin(db, e) || rec_bulk_begin(db, e) || rs_defer_begin(db, e)) {
+        rec_bulk_abort(db);
         store_rollback(db);
         tab_close(r);
         ingest_free(&c);
@@ -221,7 +241,7 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
                 lens_close(lr);
                 goto fail;
             }
-            tick(p, c.rows, r, &s, 0);
+            tick(p, c.rows, &reported, r, &s, 0);
         }
         lens_close(lr);
     } else if (!strcmp(fmt, "patents") || !strcmp(fmt, "events")) {
@@ -229,24 +249,32 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
         tpl_map *m = tpl_map_header(&c, k, cells, ncells);
         c.map = m;
         int got;
+        /* rows go in batches: one look-up of their application numbers each */
+        ingest_batch *bt = m ? ingest_batch_new(&c, m) : NULL;
         while (m && (got = tab_next(r, &cells, &ncells, e)) == 1) {
-            long row = tab_row(r);
-            json_t *doc = tpl_row(&c, m, cells, ncells, row);
-            if (doc) {
-                int ir = k == TPL_PATENTS ? ingest_patent(&c, doc, row, e) : ingest_event(&c, doc, row, e);
-                json_decref(doc);
-                if (ir < 0) {
-                    c.map = NULL;
-                    tpl_map_free(m);
-                    goto fail;
-                }
+            if (ingest_batch_row(bt, cells, ncells, tab_row(r), e)) {
+                ingest_batch_free(bt);
+                c.map = NULL;
+                tpl_map_free(m);
+                goto fail;
             }
-            tick(p, c.rows, r, &s, 0);
+            tick(p, c.rows, &reported, r, &s, 0);
         }
+        err broken = ERR_INIT; /* the reader's error, while the rows before it are ingested */
+        if (m && got < 0) err_move(&broken, e);
+        if (m && ingest_batch_flush(bt, e)) {
+            err_clear(&broken);
+            ingest_batch_free(bt);
+            c.map = NULL;
+            tpl_map_free(m);
+            goto fail;
+        }
+        ingest_batch_free(bt);
         if (m && got < 0) { /* a broken file: its reader says where */
             c.nerr++;
-            err_item_msg(&c.problems, NULL, e->row, e->col, e->code, err_msg(e, LANG_ZH), err_msg(e, LANG_EN));
-            err_clear(e);
+            err_item_msg(&c.problems, NULL, broken.row, broken.col, broken.code, err_msg(&broken, LANG_ZH),
+                         err_msg(&broken, LANG_EN));
+            err_clear(&broken);
         }
         c.map = NULL;
         tpl_map_free(m);
@@ -254,8 +282,9 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
         err_set(e, 400, "import.format", "不支持的导入格式“%s”", "Unsupported import format \"%s\"", fmt);
         goto fail;
     }
-    tick(p, c.rows, r, &s, 1);
+    tick(p, c.rows, &reported, r, &s, 1);
     if (c.nerr) {
+        rec_bulk_abort(db);
         store_rollback(db);
         rc = rejected(&c, e);
         goto out;
@@ -264,7 +293,7 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
                         (json_int_t)c.rows, "created", (json_int_t)c.created, "updated", (json_int_t)c.updated,
                         "unchanged", (json_int_t)c.unchanged);
     if (r) json_object_set_new(*report, "encoding", json_string(tab_encoding(r)));
-    if (rs_defer_end(db, e) ||
+    if (rec_bulk_end(db, e) || rs_defer_end(db, e) ||
         audit_append(db, a, "import", !strcmp(fmt, "events") ? "patent_event" : "patent", 0, NULL, *report, e) ||
         store_commit(db, e)) {
         json_decref(*report);
@@ -274,6 +303,7 @@ int imp_run(store *db, const rec_actor *a, const char *name, const char *path, c
     rc = 0;
     goto out;
 fail:
+    rec_bulk_abort(db);
     store_rollback(db);
 out:
     tab_close(r);

@@ -1,5 +1,6 @@
 /* audit.c - hash-chained audit log; see audit.h. */
 #include "audit.h"
+#include "rec_int.h"
 
 #include "../base/util.h"
 
@@ -43,12 +44,10 @@ static void entry_hash(const char *prev, int64_t seq, const char *at, const char
     buf_free(&b);
 }
 
-int audit_append(store *db, const rec_actor *a, const char *action, const char *rtype, int64_t rid,
-                 const json_t *before, const json_t *after, err *e)
+/* Reads the chain head (locked where the backend locks rows): the last
+ * sequence number and hash. */
+static int head_read(store *db, int64_t *seq, char hash[65], err *e)
 {
-    if (!store_in_tx(db))
-        return err_set(e, 500, "audit.no_tx", "内部错误：审计必须在事务中写入",
-                       "Internal error: audit entries must be written in a transaction");
     buf q = BUF_INIT;
     buf_printf(&q, "SELECT seq, hash FROM audit_head WHERE id = 1%s", store_sql_for_update(db));
     store_stmt *st = store_prepare(db, buf_cstr(&q), e);
@@ -59,10 +58,43 @@ int audit_append(store *db, const rec_actor *a, const char *action, const char *
         store_done(st);
         return rc < 0 ? -1 : err_set(e, 500, "audit.no_head", "审计链头缺失", "Audit head missing");
     }
-    int64_t seq = store_col_int(st, 0) + 1;
-    char prev[65];
-    snprintf(prev, sizeof prev, "%s", store_col_text(st, 1));
+    *seq = store_col_int(st, 0);
+    snprintf(hash, 65, "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "");
     store_done(st);
+    return 0;
+}
+
+int audit_head_write(store *db, int64_t seq, const char *hash, err *e)
+{
+    store_stmt *st = store_prepare(db, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", e);
+    if (!st) return -1;
+    store_bind_int(st, 1, seq);
+    store_bind_text(st, 2, hash);
+    int rc = store_step(st, e);
+    store_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static const char *const log_cols[] = {"seq", "at",          "user_id",    "user_name", "action", "rtype",
+                                       "rid", "before_json", "after_json", "prev_hash", "hash"};
+
+int audit_append(store *db, const rec_actor *a, const char *action, const char *rtype, int64_t rid,
+                 const json_t *before, const json_t *after, err *e)
+{
+    if (!store_in_tx(db))
+        return err_set(e, 500, "audit.no_tx", "内部错误：审计必须在事务中写入",
+                       "Internal error: audit entries must be written in a transaction");
+    /* in bulk mode the head is read once and kept, entries are queued and
+     * the head is written when they are (rec_bulk.c) */
+    rec_audit_head *bh = rec_bulk_audit_head(db);
+    int64_t seq = 0;
+    char prev[65];
+    if (bh && bh->have) {
+        seq = bh->seq;
+        memcpy(prev, bh->hash, sizeof prev);
+    } else if (head_read(db, &seq, prev, e))
+        return -1;
+    seq++;
 
     char at[40], hash[65], ridbuf[32] = "";
     util_now_iso(at, sizeof at);
@@ -71,11 +103,25 @@ int audit_append(store *db, const rec_actor *a, const char *action, const char *
     const char *user = a && a->name ? a->name : "system";
     entry_hash(prev, seq, at, user, action, rtype, ridbuf, bj, aj, hash);
 
-    rc = -1;
-    st = store_prepare(db,
-                       "INSERT INTO audit_log (seq, at, user_id, user_name, action, rtype, rid, before_json,"
-                       " after_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       e);
+    int rc = -1;
+    if (bh) {
+        char seqbuf[32], uidbuf[32];
+        snprintf(seqbuf, sizeof seqbuf, "%" PRId64, seq);
+        snprintf(uidbuf, sizeof uidbuf, "%" PRId64, a ? a->user_id : 0);
+        const char *vals[] = {
+            seqbuf, at, a && a->user_id ? uidbuf : NULL, user, action, rtype, rid ? ridbuf : NULL, bj, aj, prev, hash};
+        if (rec_bulk_insert(db, "audit_log", log_cols, 11, vals, e)) goto out;
+        bh->have = bh->dirty = 1;
+        bh->seq = seq;
+        memcpy(bh->hash, hash, sizeof bh->hash);
+        rc = 0;
+        goto out;
+    }
+    store_stmt *st =
+        store_prepare(db,
+                      "INSERT INTO audit_log (seq, at, user_id, user_name, action, rtype, rid, before_json,"
+                      " after_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      e);
     if (!st) goto out;
     store_bind_int(st, 1, seq);
     store_bind_text(st, 2, at);
@@ -94,14 +140,7 @@ int audit_append(store *db, const rec_actor *a, const char *action, const char *
     store_bind_text(st, 11, hash);
     int s1 = store_step(st, e);
     store_done(st);
-    if (s1 < 0) goto out;
-    st = store_prepare(db, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", e);
-    if (!st) goto out;
-    store_bind_int(st, 1, seq);
-    store_bind_text(st, 2, hash);
-    s1 = store_step(st, e);
-    store_done(st);
-    if (s1 < 0) goto out;
+    if (s1 < 0 || audit_head_write(db, seq, hash, e)) goto out;
     rc = 0;
 out:
     free(bj);

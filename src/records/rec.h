@@ -145,6 +145,13 @@ typedef struct rec_type {
     /* Optional: the import template when the generic one (a column per
      * field) does not fit the type (e.g. patents: lists in cells). */
     int (*template_fn)(const char *format, lang l, buf *out, err *e);
+    /* Optional: whether rows of this type may be created in bulk mode
+     * (rec_bulk_begin) in db's current transaction, where a new row is not
+     * in the database yet when after_write runs: true when that hook then
+     * neither reads nor references the row (its derived rows go through
+     * rec_bulk_insert(), other writes are left for later).  NULL: types
+     * without after_write may, types with one may not. */
+    int (*bulk_ok)(store *db);
     /* filled by rec_register(): */
     int nfields;
     char *select_sql; /* "SELECT <std cols>, <fields> FROM <path>" */
@@ -241,6 +248,61 @@ enum { REC_UPSERT_BULK = 1 /* new rows via rec_insert_tx (no per-row audit) */ }
 int rec_upsert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, unsigned flags, rec_outcome *outcome,
                   int64_t *id, err *e);
 
+/* ---- bulk mode (rec_bulk.c) ----
+ *
+ * For a large import inside one write transaction.  While it is on, new
+ * rows of the types that allow it are not inserted one statement each:
+ * rec_create_tx(), rec_insert_tx() and rec_upsert_tx() give them ids from
+ * store_next_id() and hand them to a store_copy writer per table (COPY on
+ * PostgreSQL, a cached INSERT on SQLite), as do rec_bulk_insert() (derived
+ * tables) and audit_append() (whose chain head is kept in memory and
+ * written at every flush).  Pending rows are written (record types first,
+ * then derived tables, each in the order their tables were first written)
+ * when about 4 MB are waiting, at rec_bulk_flush() and at rec_bulk_end().
+ *
+ * What is written stays the same: the same rows, ids, audit entries, and
+ * the same row-level errors (a type is created in bulk only when its unique
+ * fields are its key, which the import looks up first; see
+ * rec_bulk_sync_key()).  Reads must not miss pending rows, so the record
+ * layer makes them visible before it looks a row up by id or key (load,
+ * update, delete, references, upserts) and before lists; code that queries
+ * a table that may have pending rows itself calls rec_bulk_sync_key() or
+ * rec_bulk_flush() first.  A type is created in bulk only when:
+ *   - it has no RF_UNIQUE_ALL field, and an RF_UNIQUE field is its only
+ *     RF_KEY field, and
+ *   - its bulk_ok() says so (see rec_type).
+ * A failure to write pending rows is a 500 store.bulk error; the
+ * transaction must then be rolled back (rec_bulk_abort() before or after
+ * store_rollback()).  The state lives in the store's per-transaction cache:
+ * a transaction that ends without rec_bulk_end() drops it. */
+
+/* Turns bulk mode on in db's open write transaction (500 store.nested_bulk
+ * when it is on already). */
+int rec_bulk_begin(store *db, err *e);
+/* True while bulk mode is on in db's current transaction. */
+int rec_bulk_active(store *db);
+/* A number identifying the bulk session on in db now (unique in the
+ * process), 0 outside bulk mode: for caches valid within one session. */
+unsigned long rec_bulk_session(store *db);
+/* Writes every pending row now; nothing to do outside bulk mode. */
+int rec_bulk_flush(store *db, err *e);
+/* Writes every pending row and turns bulk mode off (also when the flush
+ * fails).  Nothing to do outside bulk mode. */
+int rec_bulk_end(store *db, err *e);
+/* Turns bulk mode off, dropping pending rows (after a failure). */
+void rec_bulk_abort(store *db);
+/* Writes one row of a derived table (not a record type: e.g. patent_ipc):
+ * in bulk mode through the table's writer, otherwise at once by a cached
+ * INSERT.  vals as store_copy_row(): ncols texts, NULL = SQL NULL, numbers
+ * in decimal.  table and cols are identifiers from the program. */
+int rec_bulk_insert(store *db, const char *table, const char *const cols[], int ncols, const char *const vals[],
+                    err *e);
+/* Before looking up a row of t by its key fields outside the record layer:
+ * when a pending row of t has the key fields (RF_KEY) of `key` (values as
+ * stored, i.e. normalised), writes every pending row so the lookup sees
+ * it.  Nothing to do outside bulk mode. */
+int rec_bulk_sync_key(store *db, const rec_type *t, const json_t *key, err *e);
+
 /* ---- validation and conversion ---- */
 
 /* Validates input `in` for create (old == NULL) or update, returning the
@@ -271,9 +333,15 @@ struct tab_reader;
  * live row update it when something differs, others are created.  On
  * success *report = {"file","rows","created","updated","unchanged",
  * "encoding"}; on failure e lists every problem (row, column, field,
- * zh/en) and the database is unchanged. fname names the file in messages. */
+ * zh/en) and the database is unchanged. fname names the file in messages.
+ * Runs in its own transaction, in bulk mode (see rec_bulk_begin). */
 int rec_import(store *db, const rec_type *t, const rec_actor *a, struct tab_reader *r, const char *fname,
                json_t **report, err *e);
+/* The same inside the caller's write transaction (which may be in bulk
+ * mode): on success the rows and the import's audit entry are written but
+ * not committed; on failure (-1, e as above) the caller rolls back. */
+int rec_import_tx(store *db, const rec_type *t, const rec_actor *a, struct tab_reader *r, const char *fname,
+                  json_t **report, err *e);
 
 /* Guesses the record type of a table from its header cells: the type
  * with the most columns recognised (no unknown column allowed).  NULL when

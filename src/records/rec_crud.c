@@ -97,6 +97,8 @@ static int not_found(err *e, const rec_type *t, int64_t id)
 /* Loads row id (not deleted) with secrets; 1 found, 0 absent, -1 error. */
 static int load_row(store *db, const rec_type *t, int64_t id, int lock, json_t **out, err *e)
 {
+    *out = NULL;
+    if (rec_bulk_sync_id(db, t->path, id, e)) return -1;
     buf q = BUF_INIT;
     buf_printf(&q, "%s WHERE id = ? AND deleted_at IS NULL%s", t->select_sql, lock ? store_sql_for_update(db) : "");
     store_stmt *st = store_prepare(db, q.s, e);
@@ -395,7 +397,7 @@ int rec_list(store *db, const rec_type *t, const rec_actor *a, const rec_query *
     int rc = -1, limit = q->limit ? q->limit : 50;
     sortkey k;
     int64_t total = -1;
-    if (parse_sort(t, q->sort, &k, e) || build_where(db, t, a, q, &w, &p, e)) goto out;
+    if (rec_bulk_flush(db, e) || parse_sort(t, q->sort, &k, e) || build_where(db, t, a, q, &w, &p, e)) goto out;
     sort_expr(&k, &key);
     if (q->count) {
         buf_printf(&sql, "SELECT COUNT(*) FROM %s%s", t->path, w.s);
@@ -483,7 +485,8 @@ int rec_each(store *db, const rec_type *t, const rec_actor *a, const rec_query *
     buf w = BUF_INIT, sql = BUF_INIT, key = BUF_INIT;
     sortkey k;
     int rc = -1;
-    if (parse_sort(t, q ? q->sort : NULL, &k, e) || build_where(db, t, a, q, &w, &p, e)) goto out;
+    if (rec_bulk_flush(db, e) || parse_sort(t, q ? q->sort : NULL, &k, e) || build_where(db, t, a, q, &w, &p, e))
+        goto out;
     sort_expr(&k, &key);
     buf_printf(&sql, "%s%s ORDER BY %s%s", t->select_sql, w.s, key.s, k.desc ? " DESC" : "");
     if (strcmp(k.name, "id")) buf_printf(&sql, ", id%s", k.desc ? " DESC" : "");
@@ -534,6 +537,7 @@ static int check_refs(store *db, const rec_type *t, json_t *row, err *e)
         json_t *v = json_object_get(row, f->name);
         if (!json_is_integer(v)) continue;
         const rec_type *rt = rec_find(f->ref);
+        if (rec_bulk_sync_id(db, rt->path, json_integer_value(v), e)) return -1;
         buf q = BUF_INIT;
         buf_printf(&q, "SELECT COUNT(*) FROM %s WHERE id = ? AND deleted_at IS NULL", rt->path);
         store_stmt *st = store_prepare(db, q.s, e);
@@ -600,11 +604,15 @@ static int stale(err *e, const rec_type *t, int64_t id, int64_t have, int64_t wa
 }
 
 /* Validates `in` and inserts it; *id gets the new id and *rowp (when not
- * NULL) the row as written, with id and version set. */
+ * NULL) the row as written, with id and version set.  In bulk mode (see
+ * rec.h) the row is queued with an id of store_next_id(), and *storedp
+ * (when not NULL) gets the row as reading it back would give it (it is not
+ * readable yet); otherwise *storedp is NULL. */
 static int insert_row(store *db, const rec_type *t, const rec_actor *a, json_t *in, int64_t *idp, json_t **rowp,
-                      err *e)
+                      json_t **storedp, err *e)
 {
     if (rowp) *rowp = NULL;
+    if (storedp) *storedp = NULL;
     if (rec_can_write(t, a->role) == SCOPE_NONE) return forbidden(e, t, a, 1);
     json_t *row = NULL;
     if (rec_validate(t, in, NULL, 0, &row, e)) return -1;
@@ -616,20 +624,25 @@ static int insert_row(store *db, const rec_type *t, const rec_actor *a, json_t *
     if (settle_dept(db, t, a, row, NULL, e) || check_refs(db, t, row, e)) goto out;
     char now[40];
     util_now_iso(now, sizeof now);
-    store_stmt *st = store_prepare(db, t->insert_sql, e);
-    if (!st) goto out;
-    int i = 1;
-    store_bind_text(st, i++, json_string_value(json_object_get(row, "dept")));
-    store_bind_text(st, i++, now);
-    store_bind_text(st, i++, now);
-    store_bind_text(st, i++, a->name);
-    store_bind_text(st, i++, a->name);
-    for (const rec_field *f = t->fields; f->name; f++)
-        if (!(f->flags & RF_VIRTUAL)) bind_json(st, i++, json_object_get(row, f->name));
-    int r = store_step(st, e);
-    int64_t id = r == 1 ? store_col_int(st, 0) : 0;
-    store_done(st);
-    if (r != 1) goto out;
+    int64_t id = 0;
+    if (rec_bulk_for(db, t)) {
+        if (store_next_id(db, t->path, &id, e) || rec_bulk_add(db, t, a, id, row, now, storedp, e)) goto out;
+    } else {
+        store_stmt *st = store_prepare(db, t->insert_sql, e);
+        if (!st) goto out;
+        int i = 1;
+        store_bind_text(st, i++, json_string_value(json_object_get(row, "dept")));
+        store_bind_text(st, i++, now);
+        store_bind_text(st, i++, now);
+        store_bind_text(st, i++, a->name);
+        store_bind_text(st, i++, a->name);
+        for (const rec_field *f = t->fields; f->name; f++)
+            if (!(f->flags & RF_VIRTUAL)) bind_json(st, i++, json_object_get(row, f->name));
+        int r = store_step(st, e);
+        id = r == 1 ? store_col_int(st, 0) : 0;
+        store_done(st);
+        if (r != 1) goto out;
+    }
     json_object_set_new(row, "id", json_integer(id));
     json_object_set_new(row, "version", json_integer(1));
     if (t->after_write && t->after_write(&c, row, NULL, e)) goto out;
@@ -641,22 +654,28 @@ static int insert_row(store *db, const rec_type *t, const rec_actor *a, json_t *
     rc = 0;
 out:
     json_decref(row);
+    if (rc && storedp) {
+        json_decref(*storedp);
+        *storedp = NULL;
+    }
     return rc;
 }
 
 int rec_insert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, int64_t *id, err *e)
 {
-    return insert_row(db, t, a, in, id, NULL, e);
+    return insert_row(db, t, a, in, id, NULL, NULL, e);
 }
 
 int rec_create_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, json_t **out, err *e)
 {
     *out = NULL;
     int64_t id;
-    if (insert_row(db, t, a, in, &id, NULL, e)) return -1;
-    json_t *stored;
-    int r = load_row(db, t, id, 0, &stored, e);
-    if (r != 1) return r == 0 ? not_found(e, t, id) : -1;
+    json_t *stored = NULL;
+    if (insert_row(db, t, a, in, &id, NULL, &stored, e)) return -1;
+    if (!stored) { /* written now: read it back (bulk mode gave it already) */
+        int r = load_row(db, t, id, 0, &stored, e);
+        if (r != 1) return r == 0 ? not_found(e, t, id) : -1;
+    }
     *out = public_copy(t, stored);
     json_decref(stored);
     if (audit_append(db, a, "create", t->name, id, NULL, *out, e)) {

@@ -333,7 +333,8 @@ static int find_by_key(store *db, const rec_type *t, json_t *in, int64_t *id, in
         json_array_append(vals, v);
     }
     int rc = 0;
-    if (json_array_size(vals)) {
+    if (json_array_size(vals) && rec_bulk_sync_key(db, t, in, e)) rc = -1;
+    else if (json_array_size(vals)) {
         store_stmt *st = store_prepare(db, q.s, e);
         if (!st) rc = -1;
         else {
@@ -425,8 +426,20 @@ int rec_upsert_tx(store *db, const rec_type *t, const rec_actor *a, json_t *in, 
     return rc;
 }
 
-int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, const char *fname, json_t **report,
-               err *e)
+/* Undoes an import that failed: when it owns the transaction (own), bulk
+ * mode is dropped and the transaction rolled back; otherwise the caller
+ * does that. */
+static void undo(store *db, int own)
+{
+    if (!own) return;
+    rec_bulk_abort(db);
+    store_rollback(db);
+}
+
+/* rec_import() (own = 1: in its own transaction, with bulk mode) and
+ * rec_import_tx() (own = 0: in the caller's). */
+static int import_rows(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, const char *fname, int own,
+                       json_t **report, err *e)
 {
     *report = NULL;
     if (rec_can_write(t, a->role) == SCOPE_NONE) {
@@ -487,7 +500,13 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
     }
     int64_t created = 0, updated = 0, same = 0, rows = 0;
     if (nerr) goto finish;
-    if (store_begin(db, e)) goto fail;
+    if (own) {
+        if (store_begin(db, e)) goto fail;
+        if (rec_bulk_begin(db, e)) {
+            store_rollback(db);
+            goto fail;
+        }
+    }
     while ((rc = tab_next(r, &cells, &ncells, e)) == 1) {
         long rowno = tab_row(r);
         int blank = 1;
@@ -523,7 +542,7 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
             if (re.status >= 500) { /* a database failure: stop, keep the message */
                 json_decref(in);
                 err_move(e, &re);
-                store_rollback(db);
+                undo(db, own);
                 goto fail;
             }
             row_errors(&items, &re, rowno, fmap, ncols, dept_col, &nerr);
@@ -532,21 +551,22 @@ int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, 
         json_decref(in);
     }
     if (rc < 0) { /* the file itself is broken: report where (the reader's message has it) */
-        store_rollback(db);
+        undo(db, own);
         if (nerr++ < MAX_REPORTED_ERRORS)
             err_item_msg(&items, NULL, e->row, e->col, e->code, err_msg(e, LANG_ZH), err_msg(e, LANG_EN));
         err_clear(e);
         goto finish;
     }
     if (nerr) {
-        store_rollback(db);
+        undo(db, own);
         goto finish;
     }
     json_t *summary = json_pack("{s:s,s:I,s:I,s:I,s:I}", "file", fname, "rows", (json_int_t)rows, "created",
                                 (json_int_t)created, "updated", (json_int_t)updated, "unchanged", (json_int_t)same);
-    if (audit_append(db, a, "import", t->name, 0, NULL, summary, e) || store_commit(db, e)) {
+    if ((own && rec_bulk_end(db, e)) || audit_append(db, a, "import", t->name, 0, NULL, summary, e) ||
+        (own && store_commit(db, e))) {
         json_decref(summary);
-        store_rollback(db);
+        undo(db, own);
         goto fail;
     }
     *report = summary;
@@ -565,6 +585,18 @@ fail:
     free(fmap);
     err_clear(&items);
     return -1;
+}
+
+int rec_import(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, const char *fname, json_t **report,
+               err *e)
+{
+    return import_rows(db, t, a, r, fname, 1, report, e);
+}
+
+int rec_import_tx(store *db, const rec_type *t, const rec_actor *a, tab_reader *r, const char *fname, json_t **report,
+                  err *e)
+{
+    return import_rows(db, t, a, r, fname, 0, report, e);
 }
 
 const rec_type *rec_guess_type(char **cells, size_t n)

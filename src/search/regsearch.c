@@ -97,6 +97,8 @@ static int deferred(store *db, const rs_table *t, const json_t *row, const json_
     return json_integer_value(json_object_get(r, "id")) > after;
 }
 
+int rs_defer_active(store *db) { return store_cache_get(db, "rs_defer") != NULL; }
+
 int rs_defer_begin(store *db, err *e)
 {
     if (!store_in_tx(db)) return 0;

@@ -37,6 +37,10 @@ int rs_index_trademark(store *db, const json_t *row, const json_t *old, err *e);
  * which is several times cheaper.  Both must run in the same transaction. */
 int rs_defer_begin(store *db, err *e);
 int rs_defer_end(store *db, err *e);
+/* True between rs_defer_begin() and rs_defer_end() in db's current
+ * transaction: rows created meanwhile are indexed by rs_defer_end() only
+ * (so their after-write hooks never touch the index). */
+int rs_defer_active(store *db);
 
 typedef struct rs_query {
     const char *q;      /* user text (required) */

@@ -136,6 +136,61 @@ int store_on_change(store *s, const char *name, const char *table, const char *s
  * COPY; NULL on another backend. */
 void *store_pg_conn(store *s);
 
+/* Bulk loading (store_copy.c).  A store_copy writes rows into one table
+ * inside the store's open write transaction:
+ *   PostgreSQL  rows are kept in memory in COPY text format and sent by
+ *               store_copy_flush() as one COPY table (cols) FROM STDIN;
+ *               until then they are not in the database (queries do not
+ *               see them, constraints have not been checked).  Statement
+ *               triggers run once per flush.  A writer that has at least
+ *               doubled its table (1,000 rows or more) refreshes the
+ *               table's planner statistics (ANALYZE of its first column,
+ *               in a savepoint), so that statements planned while the
+ *               table was small do not keep plans made for an empty one.
+ *   SQLite      each row is written at once by a cached prepared INSERT;
+ *               flushing does nothing.
+ * Several writers may be open on one store at once and ordinary statements
+ * may run between rows: a batch is sent whole between them.  Flushing is
+ * the caller's decision (store_copy_buffered() tells how much is waiting);
+ * rows that reference rows of another writer need that writer flushed
+ * first.  A failed flush leaves the transaction failed on PostgreSQL: roll
+ * it back.
+ *
+ * store_copy_begin() checks that a transaction is open and that table and
+ * cols are plain identifiers (they are spelled into SQL; they come from the
+ * program, never from input), and gives *out, owned by the caller until
+ * store_copy_end() or store_copy_free(). */
+typedef struct store_copy store_copy;
+int store_copy_begin(store *s, const char *table, const char *const cols[], int ncols, store_copy **out, err *e);
+/* Adds one row: vals has ncols texts in the order of cols (NULL = SQL
+ * NULL); numbers as decimal text, booleans as "1"/"0".  The values are
+ * copied (PostgreSQL) or bound (SQLite); the caller keeps vals.  SQLite
+ * reports a failing row here (e.g. 409 conflict.unique), PostgreSQL at the
+ * flush. */
+int store_copy_row(store_copy *c, const char *const vals[], err *e);
+/* Writes the rows kept so far (PostgreSQL); 0 or -1 with e set. */
+int store_copy_flush(store_copy *c, err *e);
+/* Bytes of rows kept and not yet written (0 on SQLite). */
+size_t store_copy_buffered(const store_copy *c);
+/* Rows accepted by store_copy_row() so far. */
+int64_t store_copy_rows(const store_copy *c);
+/* Flushes, then frees c (also when the flush fails). */
+int store_copy_end(store_copy *c, err *e);
+/* Frees c, dropping rows not yet written (after a failure; NULL is fine). */
+void store_copy_free(store_copy *c);
+
+/* The id for a row the caller writes into table with an explicit id (its
+ * primary key column is `id`), inside the current write transaction; for
+ * rows written by a store_copy, which returns no ids.  Ids handed out in
+ * one transaction for one table increase, and each is above every id the
+ * table held when it was handed out.  PostgreSQL reserves blocks of ids by
+ * moving the table's identity sequence past them, so no insert that lets
+ * the database choose (on any connection) takes one; a rollback leaves a
+ * gap, as with any sequence.  SQLite has no sequence and gives a row
+ * without an id MAX(id) + 1: write the row before the next such insert
+ * into table. */
+int store_next_id(store *s, const char *table, int64_t *id, err *e);
+
 /* Online backup: copies the whole database s is connected to into the new
  * file dest as one consistent snapshot, while other connections go on
  * reading and writing.  SQLite: the online backup API in a single step,
