@@ -59,6 +59,7 @@
 #include "../domain/domain.h"
 #include "../records/audit.h"
 #include "../search/regsearch.h"
+#include "../search/search.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -261,12 +262,6 @@ static const column *find_column(const columns *c, const char *name)
     return NULL;
 }
 
-/* Tables of the PostgreSQL search index that are not of the shape below:
- * the counter the index's own triggers keep (src/search/pgsearch.c).
- * Copying it would count the rebuilt rows twice.  (The search module does
- * not export the list of its tables; if it ever does, use that.) */
-static const char *const search_tables[] = {"search_counts", NULL};
-
 /* True when the columns are those of a PostgreSQL search index table: a
  * primary key and tsvector columns, nothing else (e.g. patents_search). */
 static int is_search_table(const columns *c)
@@ -457,10 +452,8 @@ static int make_plan(store *src, store *dst, plan *p, err *e)
             rc = -1;
             break;
         }
-        int derived = 0;
-        for (const char *const *d = search_tables; *d; d++)
-            if (!strcmp(*d, name)) derived = 1;
-        if (store_kind_of(src) == STORE_PG && (derived || is_search_table(&sc))) {
+        /* the PostgreSQL search index: rebuilt on the target, never copied */
+        if (store_kind_of(src) == STORE_PG && (srch_index_table(name) || is_search_table(&sc))) {
             strv_add(&p->skipped, name);
             columns_free(&sc);
             continue;

@@ -584,3 +584,9 @@ out:
     free(tsq);
     return rc;
 }
+
+int srch_index_table(const char *name)
+{
+    return !strcmp(name, "search_counts") || !strcmp(name, "search_df") || !strcmp(name, rs_patents.side) ||
+           !strcmp(name, rs_trademarks.side);
+}

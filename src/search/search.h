@@ -231,4 +231,10 @@ void srch_col_snippet(const srch_col *c, buf *out, int w0, int nt, const char *o
  * filled (500 "search.register"). */
 int srch_register_sqlite(void *sqlite3_db, err *e);
 
+/* 1 when name is a table of the PostgreSQL search index (the side tables
+ * patents_search and trademarks_search and the counts search_counts and
+ * search_df, all kept by the index's own code and triggers): what a copy of
+ * a whole database leaves out and rebuilds with rs_rebuild(). */
+int srch_index_table(const char *name);
+
 #endif

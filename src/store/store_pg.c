@@ -109,6 +109,21 @@ static char *unique_field(const char *table, const char *cons)
     return n ? xstrndup(f, n) : NULL;
 }
 
+/* The last column named in a unique violation's detail, "Key (a, b)=(...)
+ * already exists." (the server's English; NULL when the detail has another
+ * form).  The caller frees. */
+static char *detail_field(const char *detail)
+{
+    const char *k = detail ? strstr(detail, "Key (") : NULL;
+    const char *end = k ? strstr(k, ")=(") : NULL;
+    if (!end) return NULL;
+    const char *start = k + 5;
+    for (const char *c = start; c < end; c++)
+        if (*c == ',' && c[1] == ' ') start = c + 2;
+    if (*start == '"' || end == start) return NULL; /* an expression or quoted name: not a plain column */
+    return xstrndup(start, (size_t)(end - start));
+}
+
 /* Fills e from a failed result (res may be NULL: connection trouble). */
 static int pg_error(pgs *p, const PGresult *res, err *e)
 {
@@ -121,8 +136,10 @@ static int pg_error(pgs *p, const PGresult *res, err *e)
                        "The connection to the database was lost; try again");
     }
     if (!strcmp(state, "23505")) {
-        char *field = unique_field(PQresultErrorField(res, PG_DIAG_TABLE_NAME),
-                                   PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+        char *field = detail_field(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+        if (!field)
+            field = unique_field(PQresultErrorField(res, PG_DIAG_TABLE_NAME),
+                                 PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
         err_set(e, 409, "conflict.unique", "该值已存在，不能重复%s%s", "The value already exists%s%s",
                 field ? ": " : "", field ? field : "");
         err_at(e, NULL, 0, 0, field);
@@ -313,7 +330,6 @@ static store_stmt *pg_prepare(store *s, const char *sql, err *e)
     unsigned h = hash_sql(sql);
     for (pg_stmt *c = p->cache[h]; c; c = c->next)
         if (!strcmp(c->sql, sql)) {
-            if (c->in_use) continue; /* the same text running nested: use another */
             stmt_reset(c);
             stmt_unbind(c);
             c->in_use = 1;
