@@ -324,33 +324,6 @@ static int pg_exec(store *s, const char *sql, err *e)
     }
 }
 
-static store_stmt *pg_prepare(store *s, const char *sql, err *e)
-{
-    pgs *p = (pgs *)s;
-    unsigned h = hash_sql(sql);
-    for (pg_stmt *c = p->cache[h]; c; c = c->next)
-        if (!strcmp(c->sql, sql)) {
-            stmt_reset(c);
-            stmt_unbind(c);
-            c->in_use = 1;
-            return &c->base;
-        }
-    (void)e;
-    if (p->ncached >= CACHE_MAX) cache_evict(p);
-    pg_stmt *c = xcalloc(1, sizeof *c);
-    c->base.s = s;
-    c->sql = xstrdup(sql);
-    c->pgsql = rewrite_params(sql, &c->nparams);
-    c->vals = xcalloc((size_t)c->nparams + 1, sizeof *c->vals);
-    c->types = xcalloc((size_t)c->nparams + 1, sizeof *c->types);
-    snprintf(c->name, sizeof c->name, "s%lu", ++p->nnames);
-    c->next = p->cache[h];
-    c->in_use = 1;
-    p->cache[h] = c;
-    p->ncached++;
-    return &c->base;
-}
-
 static void bind_val(store_stmt *st, int i, char *v, Oid type)
 {
     pg_stmt *c = PST(st);
@@ -412,6 +385,61 @@ static int stmt_server_prepare(pgs *p, pg_stmt *c, err *e)
     c->prepared = 1;
     c->conn_gen = p->conn_gen;
     return 0;
+}
+
+/* See store_prepare(): the cached statement, or a new one prepared on the
+ * server at once with every parameter type left to the server's inference,
+ * so that a statement that does not compile fails here, as on SQLite.
+ * Where the server cannot infer a parameter's type (42P18: `? IS NULL`
+ * alone) the statement is prepared at its first execution instead, with
+ * the types of that execution's bindings (stmt_server_prepare()). */
+static store_stmt *pg_prepare(store *s, const char *sql, err *e)
+{
+    pgs *p = (pgs *)s;
+    unsigned h = hash_sql(sql);
+    for (pg_stmt *c = p->cache[h]; c; c = c->next)
+        if (!strcmp(c->sql, sql)) {
+            stmt_reset(c);
+            stmt_unbind(c);
+            c->in_use = 1;
+            return &c->base;
+        }
+    if (p->ncached >= CACHE_MAX) cache_evict(p);
+    pg_stmt *c = xcalloc(1, sizeof *c);
+    c->base.s = s;
+    c->sql = xstrdup(sql);
+    c->pgsql = rewrite_params(sql, &c->nparams);
+    c->vals = xcalloc((size_t)c->nparams + 1, sizeof *c->vals);
+    c->types = xcalloc((size_t)c->nparams + 1, sizeof *c->types);
+    snprintf(c->name, sizeof c->name, "s%lu", ++p->nnames);
+    for (int attempt = 0;; attempt++) {
+        PGresult *r = guarded_prepare(p, c, c->types);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+            c->prepared = 1;
+            c->conn_gen = p->conn_gen;
+        } else {
+            const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            if (!(state && !strcmp(state, "42P18"))) {
+                if (attempt == 0 && !s->in_tx && PQstatus(p->conn) != CONNECTION_OK && pg_check_conn(p)) {
+                    PQclear(r);
+                    continue;
+                }
+                log_error("postgresql prepare failed for: %s", c->pgsql);
+                pg_error(p, r, e);
+                PQclear(r);
+                pg_check_conn(p);
+                stmt_free(c);
+                return NULL;
+            }
+        }
+        PQclear(r);
+        break;
+    }
+    c->next = p->cache[h];
+    c->in_use = 1;
+    p->cache[h] = c;
+    p->ncached++;
+    return &c->base;
 }
 
 /* Executes c; fills c->res.  Returns 0 or -1. */
