@@ -18,8 +18,8 @@ mkdir -p "$B"
 BIN=${IPCITY_BIN:-build/ipcity}
 DB=${BENCH_LOAD_DB:-$B/load.db}
 if [[ $DB == postgres* ]]; then
-  KIND="PostgreSQL $(psql -X -At -d "$DB" -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)"
   DBNAME=${DB##*/}; DBNAME=${DBNAME%%\?*}
+  KIND="PostgreSQL $(psql -X -At -d "${DB%/*}/postgres" -c 'SHOW server_version' | cut -d' ' -f1)"
   psql -X -q -d "${DB%/*}/postgres" -c "DROP DATABASE IF EXISTS \"$DBNAME\"" >/dev/null
   q() { psql -X -At -d "$DB" -c "$1"; }
   AGG="string_agg(id || ':' || version, ',')"
