@@ -161,11 +161,12 @@ int store_on_change(store *s, const char *name, const char *table, const char *s
                    name, sql);
     for (int o = 0; o < 3; o++) {
         if (s->kind == STORE_PG)
-            buf_printf(&b, "CREATE OR REPLACE TRIGGER %s_%c AFTER %s ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s_fn();",
+            buf_printf(&b,
+                       "CREATE OR REPLACE TRIGGER %s_%c AFTER %s ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s_fn();",
                        name, ops[o][0], ops[o], table, name);
         else
-            buf_printf(&b, "CREATE TRIGGER IF NOT EXISTS %s_%c AFTER %s ON %s BEGIN %s; END;", name, ops[o][0],
-                       ops[o], table, sql);
+            buf_printf(&b, "CREATE TRIGGER IF NOT EXISTS %s_%c AFTER %s ON %s BEGIN %s; END;", name, ops[o][0], ops[o],
+                       table, sql);
     }
     int rc = store_exec(s, b.s, e);
     buf_free(&b);

@@ -153,8 +153,7 @@ static int pg_error(pgs *p, const PGresult *res, err *e)
         return err_set(e, 503, "store.busy", "数据库繁忙，请稍后重试", "The database is busy; try again");
     if (!strncmp(state, "23", 2) || !strcmp(state, "P0001"))
         return err_set(e, 422, "validation.constraint", "数据不满足约束：%s", "Constraint failed: %s", msg);
-    if (!strcmp(state, "53100"))
-        return err_set(e, 507, "store.full", "数据库磁盘已满", "The database disk is full");
+    if (!strcmp(state, "53100")) return err_set(e, 507, "store.full", "数据库磁盘已满", "The database disk is full");
     log_error("postgresql error %s: %s", state, msg);
     return err_set(e, 500, "store.error", "数据库错误", "Database error");
 }
@@ -337,7 +336,10 @@ static void bind_val(store_stmt *st, int i, char *v, Oid type)
 }
 
 static void pg_bind_text(store_stmt *st, int i, const char *v) { bind_val(st, i, v ? xstrdup(v) : NULL, 0); }
-static void pg_bind_int(store_stmt *st, int i, int64_t v) { bind_val(st, i, xasprintf("%lld", (long long)v), OID_INT8); }
+static void pg_bind_int(store_stmt *st, int i, int64_t v)
+{
+    bind_val(st, i, xasprintf("%lld", (long long)v), OID_INT8);
+}
 static void pg_bind_double(store_stmt *st, int i, double v) { bind_val(st, i, xasprintf("%.17g", v), OID_FLOAT8); }
 static void pg_bind_null(store_stmt *st, int i) { bind_val(st, i, NULL, 0); }
 
@@ -442,6 +444,25 @@ static store_stmt *pg_prepare(store *s, const char *sql, err *e)
     return &c->base;
 }
 
+/* After a failed execution or fetch of c (result r, which this frees):
+ * fills e, forgets c's cursor and ends the read-only transaction it may have
+ * opened, reconnects if the session is gone.  Returns -1. */
+static int stmt_fail(pgs *p, pg_stmt *c, PGresult *r, err *e)
+{
+    pg_error(p, r, e);
+    PQclear(r);
+    if (c->cursor) {
+        c->cursor = 0;
+        p->ncursors--;
+    }
+    if (p->stream_tx == c) {
+        PQclear(PQexec(p->conn, "ROLLBACK"));
+        p->stream_tx = NULL;
+    }
+    pg_check_conn(p);
+    return -1;
+}
+
 /* Executes c; fills c->res.  Returns 0 or -1. */
 static int stmt_execute(pgs *p, pg_stmt *c, err *e)
 {
@@ -498,18 +519,7 @@ static int stmt_execute(pgs *p, pg_stmt *c, err *e)
             c->cursor = 0;
             continue;
         }
-        pg_error(p, r, e);
-        PQclear(r);
-        if (c->cursor) {
-            c->cursor = 0;
-            p->ncursors--;
-        }
-        if (p->stream_tx == c) {
-            PQclear(PQexec(p->conn, "ROLLBACK"));
-            p->stream_tx = NULL;
-        }
-        pg_check_conn(p);
-        return -1;
+        return stmt_fail(p, c, r, e);
     }
 }
 
@@ -527,18 +537,7 @@ static int pg_step(store_stmt *st, err *e)
         char *f = xasprintf("FETCH %d FROM c_%s", STREAM_BATCH, c->name);
         PGresult *r = PQexec(p->conn, f);
         free(f);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            pg_error(p, r, e);
-            PQclear(r);
-            c->cursor = 0;
-            p->ncursors--;
-            if (p->stream_tx == c) {
-                PQclear(PQexec(p->conn, "ROLLBACK"));
-                p->stream_tx = NULL;
-            }
-            pg_check_conn(p);
-            return -1;
-        }
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) return stmt_fail(p, c, r, e);
         c->res = r;
         c->nrows = PQntuples(r);
         c->row = 0;
@@ -737,8 +736,8 @@ int store_pg_create(const char *url, err *e)
     if (!ident) goto done;
     static const char *const locales[] = {"C.UTF-8", "C"};
     for (size_t i = 0; i < 2; i++) {
-        char *q = xasprintf("CREATE DATABASE %s ENCODING 'UTF8' LC_COLLATE '%s' LC_CTYPE '%s' TEMPLATE template0", ident,
-                            locales[i], locales[i]);
+        char *q = xasprintf("CREATE DATABASE %s ENCODING 'UTF8' LC_COLLATE '%s' LC_CTYPE '%s' TEMPLATE template0",
+                            ident, locales[i], locales[i]);
         r = PQexec(conn, q);
         free(q);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
