@@ -123,7 +123,11 @@ unix_socket_directories = '$PGDIR'
 # the API suite runs two test files at a time, each with server pools
 max_connections = 300
 shared_buffers = 128MB
-fsync = on
+# throw-away data: no fsync, no full-page images, commits not waited for (a machine crash may corrupt the
+# cluster: remove build/pg and start again); CREATE DATABASE per test and many small commits are much cheaper
+fsync = off
+synchronous_commit = off
+full_page_writes = off
 log_destination = 'stderr'
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
