@@ -144,55 +144,14 @@ size_t store_copy_buffered(const store_copy *c) { return c->data.len; }
 
 int64_t store_copy_rows(const store_copy *c) { return c->nrows; }
 
-/* The field a unique constraint `cons` of `table` protects, named as
- * store_pg.c names it: ux_<table>_<field>, <table>_<field>_key, <table>_pkey
- * (id).  The caller frees the result; NULL when unknown. */
-static char *unique_field(const char *table, const char *cons)
-{
-    if (!cons) return NULL;
-    size_t tl = table ? strlen(table) : 0;
-    const char *f = cons;
-    if (!strncmp(f, "ux_", 3)) f += 3;
-    if (tl && !strncmp(f, table, tl) && f[tl] == '_') f += tl + 1;
-    if (!strcmp(f, "pkey")) return xstrdup("id");
-    size_t n = strlen(f);
-    if (n > 4 && !strcmp(f + n - 4, "_key")) n -= 4;
-    return n ? xstrndup(f, n) : NULL;
-}
-
 /* Fills e from the failure of a COPY (r may be NULL: connection trouble),
- * with the codes store_pg.c gives the same failures of ordinary statements. */
+ * with the codes ordinary statements get (store_pg_result_error()); the
+ * server's context line goes to the log. */
 static int copy_error(PGconn *conn, const PGresult *r, const char *sql, err *e)
 {
-    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *where = r ? PQresultErrorField(r, PG_DIAG_CONTEXT) : NULL;
-    if (!msg) msg = PQerrorMessage(conn);
-    if (!state || PQstatus(conn) != CONNECTION_OK || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3)) {
-        log_error("postgresql connection during %s: %s", sql, msg);
-        return err_set(e, 503, "store.unavailable", "数据库连接中断，请稍后重试",
-                       "The connection to the database was lost; try again");
-    }
-    log_warn("postgresql %s failed (%s): %s%s%s", sql, state, msg, where ? " / " : "", where ? where : "");
-    if (!strcmp(state, "23505")) {
-        char *field =
-            unique_field(PQresultErrorField(r, PG_DIAG_TABLE_NAME), PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME));
-        err_set(e, 409, "conflict.unique", "该值已存在，不能重复%s%s", "The value already exists%s%s",
-                field ? ": " : "", field ? field : "");
-        err_at(e, NULL, 0, 0, field);
-        free(field);
-        return -1;
-    }
-    if (!strcmp(state, "23503"))
-        return err_set(e, 409, "conflict.reference", "引用的记录不存在或仍被引用",
-                       "A referenced record does not exist or is still referenced");
-    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") || !strcmp(state, "57014"))
-        return err_set(e, 503, "store.busy", "数据库繁忙，请稍后重试", "The database is busy; try again");
-    if (!strncmp(state, "23", 2) || !strcmp(state, "P0001"))
-        return err_set(e, 422, "validation.constraint", "数据不满足约束：%s", "Constraint failed: %s", msg);
-    if (!strcmp(state, "53100")) return err_set(e, 507, "store.full", "数据库磁盘已满", "The database disk is full");
-    log_error("postgresql error %s: %s", state, msg);
-    return err_set(e, 500, "store.error", "数据库错误", "Database error");
+    if (where) log_warn("postgresql %s failed: %s", sql, where);
+    return store_pg_result_error(conn, r, sql, e);
 }
 
 /* Reads and frees whatever results are left on conn (after a COPY). */

@@ -62,6 +62,13 @@ int store_pg_open(const char *url, store **out, err *e);
 int store_pg_create(const char *url, err *e);
 void store_pg_stream(store_stmt *st);
 void *store_pg_conn_of(store *s);
+/* Fills e from a failed libpq result (PGresult *res, NULL for connection
+ * trouble) on the connection conn (PGconn *): the status and code every
+ * PostgreSQL failure gets (409 conflict.unique with the field, 409
+ * conflict.reference, 503 store.busy / store.unavailable, 422
+ * validation.constraint, 507 store.full, 500 store.error); what (may be
+ * NULL) names the statement in the log.  Returns -1. */
+int store_pg_result_error(void *conn, const void *res, const char *what, err *e);
 /* PostgreSQL backup/restore with pg_dump/pg_restore (store_pg_dump.c). */
 int store_pg_backup(store *s, const char *dest, err *e);
 int store_pg_replace(const char *url, const char *src, err *e);

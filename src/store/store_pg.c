@@ -124,14 +124,16 @@ static char *detail_field(const char *detail)
     return xstrndup(start, (size_t)(end - start));
 }
 
-/* Fills e from a failed result (res may be NULL: connection trouble). */
-static int pg_error(pgs *p, const PGresult *res, err *e)
+/* See store_int.h: the error of a failed result on conn. */
+int store_pg_result_error(void *connp, const void *resp, const char *what, err *e)
 {
+    PGconn *conn = connp;
+    const PGresult *res = resp;
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    if (!msg) msg = PQerrorMessage(p->conn);
-    if (!state || PQstatus(p->conn) != CONNECTION_OK || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3)) {
-        log_error("postgresql connection: %s", msg);
+    if (!msg) msg = PQerrorMessage(conn);
+    if (!state || PQstatus(conn) != CONNECTION_OK || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3)) {
+        log_error("postgresql connection%s%s: %s", what ? " during " : "", what ? what : "", msg);
         return err_set(e, 503, "store.unavailable", "数据库连接中断，请稍后重试",
                        "The connection to the database was lost; try again");
     }
@@ -154,9 +156,12 @@ static int pg_error(pgs *p, const PGresult *res, err *e)
     if (!strncmp(state, "23", 2) || !strcmp(state, "P0001"))
         return err_set(e, 422, "validation.constraint", "数据不满足约束：%s", "Constraint failed: %s", msg);
     if (!strcmp(state, "53100")) return err_set(e, 507, "store.full", "数据库磁盘已满", "The database disk is full");
-    log_error("postgresql error %s: %s", state, msg);
+    log_error("postgresql error %s%s%s: %s", state, what ? " in " : "", what ? what : "", msg);
     return err_set(e, 500, "store.error", "数据库错误", "Database error");
 }
+
+/* Fills e from a failed result (res may be NULL: connection trouble). */
+static int pg_error(pgs *p, const PGresult *res, err *e) { return store_pg_result_error(p->conn, res, NULL, e); }
 
 /* After a failure: when the connection is gone, reconnects (prepared
  * statements and cursors are lost with it).  Returns 1 if it reconnected. */
