@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs every test suite and ends with the line "N passed, N failed".
 #   suites: unit (cmocka, build/tests), api (node:test against build/ipcity),
-#   both on SQLite; pg-unit and pg-api, the same on PostgreSQL (below);
+#   both on SQLite; pg-unit and pg-api, the same on PostgreSQL (below; in a
+#   full run they run beside the sanitizer suites);
 #   browser (the web console in Debian's chromium driven by playwright-core,
 #   tests/browser, against build/ipcity; screenshots in build/screenshots),
 #   and unit and api against the AddressSanitizer+UBSan build (build/asan),
@@ -199,15 +200,34 @@ if [ "$suites" = all ]; then
   run_unit build/tests unit
   run_api build/ipcity api
 fi
-if [ "$suites" = all ] || [ "$suites" = pg ]; then
+if [ "$suites" = pg ]; then
   run_pg
 fi
 if [ "$suites" = all ]; then
   run_browser build/ipcity browser
+  # the PostgreSQL suites wait on the server more than they compute: they run
+  # beside the sanitizer suites, their lines printed when both are done
+  pg_ready >/dev/null 2>&1 || true
+  pg_out=$logdir/pg-suites.out
+  ( passed=0; failed=0; failures=()
+    run_pg
+    echo "$passed $failed" >"$pg_out.counts"
+    printf '%s\n' "${failures[@]}" >"$pg_out.failures" ) >"$pg_out" 2>&1 &
+  pg_pid=$!
 fi
 if [ "$suites" = all ] || [ "$suites" = asan ]; then
   run_unit build/asan/tests asan-unit
   run_api build/asan/ipcity asan-api
+fi
+if [ "$suites" = all ]; then
+  wait "$pg_pid"
+  cat "$pg_out"
+  if read -r p f <"$pg_out.counts" 2>/dev/null; then
+    passed=$((passed + p)); failed=$((failed + f))
+    while IFS= read -r l; do [ -n "$l" ] && failures+=("$l"); done <"$pg_out.failures"
+  else
+    failed=$((failed + 1)); failures+=("pg suites (no result; see $pg_out)")
+  fi
 fi
 if [ "$suites" = all ] || [ "$suites" = fuzz ]; then
   run_fuzz
