@@ -34,12 +34,16 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit api asan bench clean deps web fuzz fuzz-build fuzz-bins pg-start pg-stop
+.PHONY: all run test unit api asan bench clean deps deps-run web fuzz fuzz-build fuzz-bins pg-start pg-stop
 
 all: $(BUILD)/ipcity
 
 deps:
 	@scripts/deps.sh
+
+# make run needs no PostgreSQL: the same packages without the test cluster's
+deps-run:
+	@scripts/deps.sh run
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,7 +63,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libipcity.a
 web:
 	@scripts/web.sh
 
-run: deps all web
+run: deps-run all web
 	@mkdir -p var
 	$(BUILD)/ipcity serve --init-demo
 

@@ -8,11 +8,13 @@
 # cppcheck, clang-tidy, clang-format, jq: the lint tests (tests/lint/run.sh).
 # postgresql, postgresql-contrib: the private test cluster (scripts/pg.sh) the
 # unit and API suites also run against; psql comes with them (postgresql-client).
+# `deps.sh run` (make run) leaves them out: the server runs on SQLite and
+# needs no PostgreSQL.
 set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
 libsodium-dev libxml2-dev libzip-dev libxlsxwriter-dev libpq-dev libcairo2-dev libpango1.0-dev
-fonts-noto-cjk libcmocka-dev curl wrk chromium cppcheck clang-tidy clang-format jq
-postgresql postgresql-contrib"
+fonts-noto-cjk libcmocka-dev curl wrk chromium cppcheck clang-tidy clang-format jq"
+[ "${1:-}" = run ] || PKGS="$PKGS postgresql postgresql-contrib"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
