@@ -59,7 +59,7 @@ run_unit() {
     local name log out p f
     name=$(basename "$t")
     log="$logdir/$label-$name.log"
-    if [ -n "$pg" ]; then IPCITY_TEST_PG=$pg "$t" >"$log" 2>&1; else "$t" >"$log" 2>&1; fi
+    IPCITY_TEST_PG=$pg "$t" >"$log" 2>&1 # empty: SQLite
     local rc=$?
     p=$(grep -oE '\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$4} END {print s+0}')
     f=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
@@ -70,29 +70,30 @@ run_unit() {
   done
 }
 
-# run_api BIN LABEL [PGURL]: the node API suite against BIN, with PGURL on
-# PostgreSQL (IPCITY_TEST_PG=PGURL)
-run_api() {
-  local bin=$1 label=$2 pg=${3:-}
-  local log="$logdir/$label-api.log"
-  [ -d tests/api ] || return 0
-  if [ -n "$pg" ]; then
-    IPCITY_TEST_PG=$pg IPCITY_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap tests/api/ >"$log" 2>&1
-  else
-    IPCITY_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap tests/api/ >"$log" 2>&1
-  fi
-  local rc=$?
-  local p f
+# tally_tap LOG RC LABEL NAME FAILURE: counts a node:test TAP log (exit
+# status RC) into passed/failed; a failure is listed as FAILURE, its tests shown
+tally_tap() {
+  local log=$1 rc=$2 label=$3 name=$4 failure=$5 p f
   p=$(grep -E '^# pass ' "$log" | awk '{print $3}' | tail -1)
   f=$(grep -E '^# fail ' "$log" | awk '{print $3}' | tail -1)
   p=${p:-0}; f=${f:-0}
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
   passed=$((passed + p)); failed=$((failed + f))
   if [ "$f" != 0 ]; then
-    failures+=("$label/api (see $log)")
-    grep -B2 -A25 '^not ok' "$log" | head -150
+    failures+=("$failure")
+    grep -B2 -A25 '^\s*not ok' "$log" | head -150
   fi
-  printf '%-10s %-28s %4d passed %4d failed\n' "$label" "api" "$p" "$f"
+  printf '%-10s %-28s %4d passed %4d failed\n' "$label" "$name" "$p" "$f"
+}
+
+# run_api BIN LABEL [PGURL]: the node API suite against BIN, with PGURL on
+# PostgreSQL (IPCITY_TEST_PG=PGURL; empty: SQLite)
+run_api() {
+  local bin=$1 label=$2 pg=${3:-}
+  local log="$logdir/$label-api.log"
+  [ -d tests/api ] || return 0
+  IPCITY_TEST_PG=$pg IPCITY_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap tests/api/ >"$log" 2>&1
+  tally_tap "$log" $? "$label" api "$label/api (see $log)"
 }
 
 # run_fuzz: each libFuzzer target for FUZZ_TEST_SECONDS, fresh from its seeds
@@ -119,18 +120,7 @@ run_browser() {
   local log="$logdir/$label.log"
   [ -d tests/browser ] || return 0
   IPCITY_BIN=$bin node --test --test-concurrency=1 --test-reporter=tap tests/browser/ >"$log" 2>&1
-  local rc=$?
-  local p f
-  p=$(grep -E '^# pass ' "$log" | awk '{print $3}' | tail -1)
-  f=$(grep -E '^# fail ' "$log" | awk '{print $3}' | tail -1)
-  p=${p:-0}; f=${f:-0}
-  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-  passed=$((passed + p)); failed=$((failed + f))
-  if [ "$f" != 0 ]; then
-    failures+=("$label (see $log; screenshots in build/screenshots)")
-    grep -B2 -A25 '^\s*not ok' "$log" | head -150
-  fi
-  printf '%-10s %-28s %4d passed %4d failed\n' "$label" "browser" "$p" "$f"
+  tally_tap "$log" $? "$label" browser "$label (see $log; screenshots in build/screenshots)"
 }
 
 # run_lint: cppcheck, clang-tidy and clang-format (tests/lint/run.sh), one test each
